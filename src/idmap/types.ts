@@ -1,0 +1,46 @@
+/**
+ * The id map remembers, per SCIM resource, what the app cannot hold: the stable SCIM id, the
+ * app's own id, the externalId, and SCIM attribute values the mapping cannot round-trip.
+ */
+
+export type ResourceTypeName = 'User' | 'Group';
+
+/**
+ * A SCIM attribute value kept because the app stores it lossily (`userName` "jdoe@contoso.com"
+ * stored as login "jdoe"). `derived` is what the mapping produced from the app record when the
+ * value was written: while the app still yields `derived`, the client sees `original`; once the
+ * app's value changes on its own, the app wins.
+ */
+export interface PreservedValue {
+  original: unknown;
+  derived: unknown;
+}
+
+export interface IdMapEntry {
+  resourceType: ResourceTypeName;
+  scimId: string;
+  appId: string;
+  externalId?: string;
+  /** Keyed by SCIM attribute path, e.g. `userName`. */
+  preserved?: Record<string, PreservedValue>;
+  /** ISO 8601; the app may have no timestamps of its own. */
+  created: string;
+  lastModified: string;
+  /** Increments on every write through the adapter; feeds meta.version (ETag). */
+  version: number;
+}
+
+/**
+ * Persistence behind the id map. Implementations must make a write durable before the returned
+ * promise resolves: the caller has already seen the app confirm the write.
+ */
+export interface IdMapStore {
+  get(resourceType: ResourceTypeName, scimId: string): Promise<IdMapEntry | undefined>;
+  findByAppId(resourceType: ResourceTypeName, appId: string): Promise<IdMapEntry | undefined>;
+  findByExternalId(resourceType: ResourceTypeName, externalId: string): Promise<IdMapEntry | undefined>;
+  put(entry: IdMapEntry): Promise<void>;
+  delete(resourceType: ResourceTypeName, scimId: string): Promise<void>;
+  /** Number of entries per resource type (for /metrics and tests). */
+  size(resourceType: ResourceTypeName): Promise<number>;
+  close(): Promise<void>;
+}
