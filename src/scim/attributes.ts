@@ -16,9 +16,14 @@ export interface ResolvedAttribute {
  * URNs compare case-insensitively (RFC 7643 §2.1). An unqualified name is looked up in the core
  * schema first, then in the extensions, because some clients omit the extension URN.
  */
-export function resolveAttribute(resourceSchema: ResourceSchema, path: AttrPath): ResolvedAttribute | undefined {
+export function resolveAttribute(
+  resourceSchema: ResourceSchema,
+  path: AttrPath,
+): ResolvedAttribute | undefined {
   const candidates = path.schema
-    ? [resourceSchema.core, ...resourceSchema.extensions].filter((s) => equalsIgnoreCase(s.id, path.schema ?? ''))
+    ? [resourceSchema.core, ...resourceSchema.extensions].filter((s) =>
+        equalsIgnoreCase(s.id, path.schema ?? ''),
+      )
     : [resourceSchema.core, ...resourceSchema.extensions];
   for (const schema of candidates) {
     const definition = findDefinition(schema.attributes, path.attribute);
@@ -32,7 +37,10 @@ export function resolveAttribute(resourceSchema: ResourceSchema, path: AttrPath)
   return undefined;
 }
 
-export function findDefinition(attributes: AttributeDefinition[], name: string): AttributeDefinition | undefined {
+export function findDefinition(
+  attributes: AttributeDefinition[],
+  name: string,
+): AttributeDefinition | undefined {
   const lower = name.toLowerCase();
   return attributes.find((a) => a.name.toLowerCase() === lower);
 }

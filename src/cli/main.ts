@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../config/config-error.js';
+import { demo } from './demo.js';
+import { serve } from './serve.js';
+import { tokenCommand } from './token.js';
+import { validateCommand } from './validate.js';
+
+const USAGE = `Usage: scim-sidecar <command> [options]
+
+Commands:
+  serve --config <file>      serve SCIM in front of the app described by config.yaml
+  validate --config <file>   check config.yaml and its mapping; every problem with file:line and the fix
+  token [--name <label>]     print a new bearer token and the hash for config.yaml
+  token --basic <password>   print the hash of an HTTP basic password
+  demo                       serve SCIM in front of the bundled demo app (PORT, HOST, SCIM_TOKEN)
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      config: { type: 'string', short: 'c' },
+      name: { type: 'string' },
+      basic: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help || command === undefined || command === 'help') {
+    process.stdout.write(USAGE);
+    return command === undefined ? 1 : 0;
+  }
+  switch (command) {
+    case 'serve':
+      await serve(requireConfig(values.config));
+      return -1;
+    case 'demo':
+      await demo();
+      return -1;
+    case 'validate': {
+      const { ok, report } = validateCommand(requireConfig(values.config));
+      (ok ? process.stdout : process.stderr).write(report);
+      return ok ? 0 : 1;
+    }
+    case 'token':
+      process.stdout.write(
+        tokenCommand({
+          ...(values.name ? { name: values.name } : {}),
+          ...(values.basic !== undefined ? { basicPassword: values.basic } : {}),
+        }),
+      );
+      return 0;
+    default:
+      process.stderr.write(`Unknown command "${command}"\n\n${USAGE}`);
+      return 1;
+  }
+}
+
+function requireConfig(config: string | undefined): string {
+  if (!config) throw new UsageError('--config <file> is required');
+  return config;
+}
+
+class UsageError extends Error {}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    // Servers keep running (-1); one-shot commands exit with their status.
+    if (code >= 0) process.exit(code);
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError || error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n`);
+    } else {
+      process.stderr.write(`scim-sidecar: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+    process.exit(1);
+  },
+);

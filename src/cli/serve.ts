@@ -1,0 +1,16 @@
+import { buildApp } from '../app.js';
+import { loadConfig } from '../config/load-config.js';
+import { loadMapping } from '../connector/load-mapping.js';
+import { runServer } from './run-server.js';
+
+/** `scim-sidecar serve --config <file>`: the production entry point. */
+export async function serve(configFile: string): Promise<void> {
+  const config = loadConfig(configFile);
+  const mapping = loadMapping(config.mapping);
+  const app = await buildApp(config, mapping);
+  const address = await runServer(app, config.server.host, config.server.port);
+  app.log.info(
+    { scim: `${address}${config.server.basePath}`, app: mapping.app, upstream: config.upstream.baseUrl },
+    'scim-sidecar is serving',
+  );
+}

@@ -1,0 +1,33 @@
+import { ConfigError } from '../config/config-error.js';
+import { loadConfig } from '../config/load-config.js';
+import { loadMapping } from '../connector/load-mapping.js';
+
+/**
+ * `scim-sidecar validate --config <file>`: the same checks as start-up, config and mapping,
+ * every problem listed with file:line and the fix. Returns the report and whether it passed.
+ */
+export function validateCommand(
+  configFile: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { ok: boolean; report: string } {
+  const problems: string[] = [];
+  let mappingFile: string | undefined;
+  try {
+    mappingFile = loadConfig(configFile, env).mapping;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(error.message);
+  }
+  if (mappingFile) {
+    try {
+      const mapping = loadMapping(mappingFile);
+      const types = Object.keys(mapping.resources).join(', ');
+      if (problems.length === 0)
+        return { ok: true, report: `OK: ${configFile} and ${mappingFile} (${mapping.app}: ${types})\n` };
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(error.message);
+    }
+  }
+  return { ok: false, report: `${problems.join('\n')}\n` };
+}

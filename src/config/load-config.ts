@@ -1,0 +1,104 @@
+import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
+import { ConfigError, type ConfigIssue } from './config-error.js';
+import { DEFAULTS, type DeploymentConfig, type InboundAuthConfig } from './deployment-config.js';
+import { expandEnv } from './env-expand.js';
+import { createSchemaValidator } from './schema-validate.js';
+import { readYamlSource } from './yaml-source.js';
+
+const require = createRequire(import.meta.url);
+const validateConfigSchema = createSchemaValidator(require('../../schemas/config.schema.json') as object);
+
+/** The raw shape accepted by config.schema.json (after the schema check passed). */
+interface RawConfig {
+  server?: Partial<DeploymentConfig['server']>;
+  auth: {
+    bearer?: { tokens: Array<{ name?: string; hash: string; expiresAt?: string }> };
+    basic?: { username: string; passwordHash: string };
+  };
+  upstream: {
+    baseUrl: string;
+    auth?: DeploymentConfig['upstream']['auth'];
+    timeoutMs?: number;
+    concurrency?: number;
+  };
+  mapping: string;
+  idMap?: Partial<DeploymentConfig['idMap']>;
+  logging?: Partial<DeploymentConfig['logging']>;
+}
+
+/**
+ * Loads config.yaml: YAML syntax, `${ENV}` expansion, the JSON Schema, then the checks a schema
+ * cannot express. Every problem is collected and thrown together as one ConfigError.
+ */
+export function loadConfig(
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+  text?: string,
+): DeploymentConfig {
+  const absolute = resolve(file);
+  const source = readYamlSource(absolute, text);
+  const { data, issues } = expandEnv(source, env);
+  issues.push(...validateConfigSchema(source, data));
+  if (issues.length > 0) throw new ConfigError(issues);
+  const raw = data as RawConfig;
+  const semanticIssues: ConfigIssue[] = [];
+  const tokenNames = new Set<string>();
+  for (const [index, token] of (raw.auth.bearer?.tokens ?? []).entries()) {
+    const name = token.name ?? `token-${index + 1}`;
+    if (tokenNames.has(name)) {
+      semanticIssues.push(
+        source.issue(['auth', 'bearer', 'tokens', index, 'name'], `duplicate token name '${name}'`),
+      );
+    }
+    tokenNames.add(name);
+  }
+  const upstreamAuth = raw.upstream.auth ?? {};
+  if (Object.keys(upstreamAuth).length > 1) {
+    semanticIssues.push(
+      source.issue(['upstream', 'auth'], 'choose one of header, bearer or basic', 'keep a single method'),
+    );
+  }
+  if (semanticIssues.length > 0) throw new ConfigError(semanticIssues);
+  const baseDir = dirname(absolute);
+  return {
+    file: absolute,
+    server: {
+      host: raw.server?.host ?? DEFAULTS.host,
+      port: raw.server?.port ?? DEFAULTS.port,
+      basePath: raw.server?.basePath ?? DEFAULTS.basePath,
+      ...(raw.server?.publicUrl ? { publicUrl: raw.server.publicUrl.replace(/\/+$/, '') } : {}),
+      bodyLimit: raw.server?.bodyLimit ?? DEFAULTS.bodyLimit,
+      trustProxy: raw.server?.trustProxy ?? false,
+    },
+    auth: toInboundAuth(raw.auth),
+    upstream: {
+      baseUrl: raw.upstream.baseUrl.replace(/\/+$/, ''),
+      auth: upstreamAuth,
+      timeoutMs: raw.upstream.timeoutMs ?? DEFAULTS.upstreamTimeoutMs,
+      concurrency: raw.upstream.concurrency ?? DEFAULTS.upstreamConcurrency,
+    },
+    mapping: resolve(baseDir, raw.mapping),
+    idMap: {
+      store: raw.idMap?.store ?? 'file',
+      path: resolve(baseDir, raw.idMap?.path ?? DEFAULTS.idMapPath),
+      cacheSize: raw.idMap?.cacheSize ?? DEFAULTS.idMapCacheSize,
+    },
+    logging: { level: raw.logging?.level ?? DEFAULTS.logLevel },
+  };
+}
+
+function toInboundAuth(raw: RawConfig['auth']): InboundAuthConfig {
+  const auth: InboundAuthConfig = {};
+  if (raw.bearer) {
+    auth.bearer = {
+      tokens: raw.bearer.tokens.map((t, i) => ({
+        name: t.name ?? `token-${i + 1}`,
+        hash: t.hash,
+        ...(t.expiresAt ? { expiresAt: new Date(t.expiresAt) } : {}),
+      })),
+    };
+  }
+  if (raw.basic) auth.basic = { ...raw.basic };
+  return auth;
+}

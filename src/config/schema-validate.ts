@@ -1,0 +1,100 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ConfigIssue } from './config-error.js';
+import type { PathSegment, YamlSource } from './yaml-source.js';
+
+/**
+ * Validates parsed YAML against one of the JSON Schemas in `schemas/` (the same files editors
+ * use for completion) and turns every violation into a located issue with a fix.
+ */
+export function createSchemaValidator(schema: object): (source: YamlSource, data: unknown) => ConfigIssue[] {
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+  ajv.addVocabulary(['x-fix']);
+  ajv.addFormat('date-time', { validate: (s: string) => !Number.isNaN(Date.parse(s)) });
+  ajv.addFormat('uri', { validate: (s: string) => URL.canParse(s) });
+  const validate: ValidateFunction = ajv.compile(schema);
+  return (source, data) => {
+    if (validate(data)) return [];
+    return dedupe((validate.errors ?? []).filter(isReportable).map((e) => toIssue(source, e)));
+  };
+}
+
+/** `oneOf` reports its branches' failures too; the branch errors are enough. */
+function isReportable(error: ErrorObject): boolean {
+  return error.keyword !== 'oneOf' && error.keyword !== 'if';
+}
+
+function toIssue(source: YamlSource, error: ErrorObject): ConfigIssue {
+  const path = pointerToPath(error.instancePath);
+  const parentSchema = error.parentSchema as Record<string, unknown> | undefined;
+  const fix = typeof parentSchema?.['x-fix'] === 'string' ? parentSchema['x-fix'] : undefined;
+  switch (error.keyword) {
+    case 'additionalProperty':
+    case 'additionalProperties': {
+      const name = String(error.params.additionalProperty);
+      const known = Object.keys((parentSchema?.properties as object | undefined) ?? {});
+      const suggestion = closest(name, known);
+      return source.issue(
+        [...path, name],
+        `unknown setting '${name}'`,
+        suggestion ? `did you mean '${suggestion}'?` : `allowed here: ${known.join(', ')}`,
+        { atKey: true },
+      );
+    }
+    case 'required': {
+      const missing = String(error.params.missingProperty);
+      return source.issue(path, `'${missing}' is required here`, fix ?? `add '${missing}:'`);
+    }
+    case 'enum': {
+      const allowed = (error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ');
+      return source.issue(path, `must be one of ${allowed}`, fix);
+    }
+    default:
+      return source.issue(path, error.message ?? `fails ${error.keyword}`, fix);
+  }
+}
+
+function pointerToPath(pointer: string): PathSegment[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const key = `${i.line}:${i.column}:${i.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** The known name within edit distance 2, for "did you mean" hints on typos. */
+function closest(name: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of candidates) {
+    const d = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}

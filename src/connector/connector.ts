@@ -1,0 +1,147 @@
+import { scimErrors } from '../scim/errors.js';
+import type { Expression } from './expression.js';
+import type {
+  CompiledMapping,
+  CompiledOperation,
+  CompiledResourceMapping,
+  OperationName,
+  ResourceTypeName,
+} from './mapping-types.js';
+import { type RequestContext, renderRequest } from './render-request.js';
+import { translateUpstreamError } from './translate-error.js';
+import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from './upstream-client.js';
+
+export interface OperationOutcome {
+  response: UpstreamResponse;
+  /** What the operation's `response` expression picked out of the body (the body itself without one). */
+  result: unknown;
+}
+
+export interface ListPage {
+  items: unknown[];
+  /** Total across all pages when the app reports it. */
+  total: number | undefined;
+}
+
+/** Extra inputs for a call: a filter push-down adds query parameters or replaces the path. */
+export interface CallOptions {
+  extraQuery?: Array<[string, Expression]>;
+  pathOverride?: string;
+}
+
+/** Observes every call to the app (metrics, audit, logs). */
+export type UpstreamObserver = (event: {
+  resourceType: ResourceTypeName | 'app';
+  operation: string;
+  status: number | undefined;
+  durationMs: number;
+}) => void;
+
+/**
+ * Runs the mapping's operations against the app: render the request from the mapping, send it,
+ * translate failures into SCIM errors, pick the record out of the answer.
+ */
+export class Connector {
+  constructor(
+    readonly mapping: CompiledMapping,
+    readonly client: UpstreamClient,
+    private readonly observe: UpstreamObserver = () => {},
+  ) {}
+
+  resource(type: ResourceTypeName): CompiledResourceMapping {
+    const resource = this.mapping.resources[type];
+    if (!resource) throw scimErrors.notFound(`This app does not provision ${type}s`);
+    return resource;
+  }
+
+  operation(type: ResourceTypeName, name: OperationName): CompiledOperation | undefined {
+    return this.resource(type).operations[name];
+  }
+
+  /** The request a call would send, without sending it (dry-run, tests). */
+  async render(
+    type: ResourceTypeName,
+    name: OperationName,
+    context: RequestContext,
+    options: CallOptions = {},
+  ): Promise<UpstreamRequest> {
+    const operation = this.requireOperation(type, name);
+    return renderRequest(operation, context, options.extraQuery, options.pathOverride);
+  }
+
+  async call(
+    type: ResourceTypeName,
+    name: OperationName,
+    context: RequestContext,
+    options: CallOptions = {},
+  ): Promise<OperationOutcome> {
+    const operation = this.requireOperation(type, name);
+    const request = await renderRequest(operation, context, options.extraQuery, options.pathOverride);
+    const label = `${type}.${name}`;
+    const started = performance.now();
+    let status: number | undefined;
+    try {
+      const response = await this.client.send(request);
+      status = response.status;
+      const rules = [...this.resource(type).errors, ...this.mapping.errors];
+      const error = await translateUpstreamError(response, rules, label);
+      if (error) throw error;
+      if (response.unparsable && operation.response) {
+        throw scimErrors.badGateway(`The app answered ${label} with a body that is not JSON`);
+      }
+      const result = operation.response
+        ? await operation.response.evaluate(response.body, {
+            status: response.status,
+            headers: response.headers,
+          })
+        : response.body;
+      return { response, result };
+    } finally {
+      this.observe({ resourceType: type, operation: name, status, durationMs: performance.now() - started });
+    }
+  }
+
+  /** One page of the list operation: the items and, if the app reports it, the total. */
+  async listPage(
+    type: ResourceTypeName,
+    context: RequestContext,
+    options: CallOptions = {},
+  ): Promise<ListPage> {
+    const operation = this.requireOperation(type, 'list');
+    const { response, result } = await this.call(type, 'list', context, options);
+    const items = operation.items ? await operation.items.evaluate(response.body) : result;
+    const total = operation.total ? await operation.total.evaluate(response.body) : undefined;
+    return {
+      items: Array.isArray(items) ? items : items === undefined || items === null ? [] : [items],
+      total: typeof total === 'number' && Number.isFinite(total) ? total : undefined,
+    };
+  }
+
+  /** For /readyz: the mapping's health call, or any HTTP answer from the base URL. */
+  async checkHealth(): Promise<{ ok: boolean; status?: number; detail?: string }> {
+    const health = this.mapping.health;
+    const started = performance.now();
+    try {
+      const request = health
+        ? await renderRequest(health, {})
+        : { method: 'GET' as const, path: '/', query: [], headers: {}, body: undefined };
+      const response = await this.client.send(request);
+      this.observe({
+        resourceType: 'app',
+        operation: 'health',
+        status: response.status,
+        durationMs: performance.now() - started,
+      });
+      const ok = health ? response.status >= 200 && response.status < 300 : response.status < 500;
+      return { ok, status: response.status };
+    } catch (error) {
+      return { ok: false, detail: error instanceof Error ? error.message : 'unreachable' };
+    }
+  }
+
+  private requireOperation(type: ResourceTypeName, name: OperationName): CompiledOperation {
+    const operation = this.operation(type, name);
+    if (!operation) throw scimErrors.notImplemented(`The mapping declares no ${name} operation for ${type}`);
+    return operation;
+  }
+}

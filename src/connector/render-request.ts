@@ -1,0 +1,78 @@
+import { scimErrors } from '../scim/errors.js';
+import type { Expression } from './expression.js';
+import type { CompiledOperation } from './mapping-types.js';
+import type { UpstreamRequest } from './upstream-client.js';
+
+/**
+ * What request expressions see as their input. `app` is the mapped app record (fromScim),
+ * `scim` the SCIM resource; list calls add paging values, filter push-down adds `value`.
+ */
+export interface RequestContext {
+  appId?: string;
+  memberAppId?: string;
+  value?: unknown;
+  app?: unknown;
+  scim?: unknown;
+  /** 0-based offset, 1-based page number and page size, for list calls. */
+  offset?: number;
+  page?: number;
+  limit?: number;
+  [name: string]: unknown;
+}
+
+/** Renders an operation into the exact request the app will receive (minus the adapter's credentials). */
+export async function renderRequest(
+  operation: CompiledOperation,
+  context: RequestContext,
+  extraQuery: Array<[string, Expression]> = [],
+  pathOverride?: string,
+): Promise<UpstreamRequest> {
+  const path = fillPath(pathOverride ?? operation.path, context, operation.name);
+  const query = [
+    ...(await renderPairs(operation.query, context)),
+    ...(await renderPairs(extraQuery, context)),
+  ];
+  const headers = Object.fromEntries(await renderPairs(operation.headers, context));
+  const body = operation.body ? await operation.body.evaluate(context) : undefined;
+  return { method: operation.method, path, query, headers, body };
+}
+
+/**
+ * Placeholders are filled with URL-encoded values. A value made only of dots is encoded too,
+ * so an id of `..` can never climb out of the mapped path.
+ */
+export function fillPath(template: string, context: RequestContext, operation: string): string {
+  return template.replace(/\{([^}]+)\}/g, (_m, name: string) => {
+    const value = context[name];
+    if (value === undefined || value === null || value === '') {
+      throw scimErrors.internal(`Operation ${operation} needs {${name}} but it has no value`);
+    }
+    return encodePathSegment(String(value));
+  });
+}
+
+export function encodePathSegment(value: string): string {
+  const encoded = encodeURIComponent(value);
+  return /^\.+$/.test(value) ? encoded.replaceAll('.', '%2E') : encoded;
+}
+
+async function renderPairs(
+  pairs: Array<[string, Expression]>,
+  context: RequestContext,
+): Promise<Array<[string, string]>> {
+  const out: Array<[string, string]> = [];
+  for (const [name, expression] of pairs) {
+    const value = await expression.evaluate(context);
+    if (value === undefined || value === null) continue;
+    if (Array.isArray(value)) {
+      for (const item of value) out.push([name, scalarToString(item)]);
+    } else {
+      out.push([name, scalarToString(value)]);
+    }
+  }
+  return out;
+}
+
+function scalarToString(value: unknown): string {
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}

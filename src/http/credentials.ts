@@ -1,0 +1,38 @@
+import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+
+/** scrypt cost for basic-auth passwords: passwords can be guessable, unlike generated tokens. */
+const SCRYPT_KEYLEN = 32;
+
+/** A new bearer token: 32 random bytes, base64url. */
+export function generateToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/**
+ * `sha256:<hex>`. A plain hash is enough for generated tokens (256 bits of entropy: nothing to
+ * brute-force) and keeps verification cheap on every request.
+ */
+export function hashToken(token: string): string {
+  return `sha256:${createHash('sha256').update(token, 'utf8').digest('hex')}`;
+}
+
+export function hashPassword(password: string): string {
+  const salt = randomBytes(16);
+  const hash = scryptSync(password, salt, SCRYPT_KEYLEN);
+  return `scrypt:${salt.toString('base64')}:${hash.toString('base64')}`;
+}
+
+export function verifyPassword(password: string, stored: string): boolean {
+  const [, saltText, hashText] = stored.split(':');
+  if (!saltText || !hashText) return false;
+  const expected = Buffer.from(hashText, 'base64');
+  const actual = scryptSync(password, Buffer.from(saltText, 'base64'), expected.length);
+  return timingSafeEqual(actual, expected);
+}
+
+/** Constant-time comparison of two strings of any length (both hashed to equal length first). */
+export function safeEqual(a: string, b: string): boolean {
+  const left = createHash('sha256').update(a, 'utf8').digest();
+  const right = createHash('sha256').update(b, 'utf8').digest();
+  return timingSafeEqual(left, right);
+}

@@ -1,0 +1,65 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { isScimError, type ScimError, scimErrors } from '../scim/errors.js';
+
+export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
+
+/**
+ * The one error handler of the SCIM scope: every failure becomes an RFC 7644 §3.12 error body.
+ * Input problems are 4xx; only a bug in the adapter is a 500, and its detail is generic.
+ */
+export function scimErrorHandler(
+  error: FastifyError | Error,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const scimError = toScimError(error);
+  if (scimError.status >= 500) {
+    request.log.error({ err: error, status: scimError.status }, 'SCIM request failed');
+  } else {
+    request.log.info(
+      { status: scimError.status, scimType: scimError.scimType, detail: scimError.message },
+      'SCIM request rejected',
+    );
+  }
+  sendScimError(reply, scimError);
+}
+
+export function sendScimError(reply: FastifyReply, error: ScimError): void {
+  if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));
+  reply.status(error.status).type(SCIM_CONTENT_TYPE).send(error.toBody());
+}
+
+export function toScimError(error: unknown): ScimError {
+  if (isScimError(error)) return error;
+  const fastifyError = error as Partial<FastifyError>;
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return scimErrors.payloadTooLarge('The request body is larger than the server accepts');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return scimErrors.unsupportedMediaType('Send application/scim+json or application/json');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return scimErrors.invalidSyntax('The request body is empty');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return scimErrors.invalidSyntax('Content-Length does not match the body');
+    default:
+      break;
+  }
+  if (error instanceof SyntaxError)
+    return scimErrors.invalidSyntax(`The request body is not valid JSON: ${error.message}`);
+  const status = fastifyError.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return status === 400
+      ? scimErrors.invalidSyntax(fastifyError.message ?? 'Bad request')
+      : errorWithStatus(status);
+  }
+  return scimErrors.internal('The server could not process the request');
+}
+
+function errorWithStatus(status: number): ScimError {
+  if (status === 404) return scimErrors.notFound('Not found');
+  if (status === 405) return scimErrors.methodNotAllowed('Method not allowed');
+  if (status === 413) return scimErrors.payloadTooLarge('The request body is too large');
+  if (status === 415)
+    return scimErrors.unsupportedMediaType('Send application/scim+json or application/json');
+  return scimErrors.invalidSyntax('Bad request');
+}

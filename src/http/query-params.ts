@@ -1,0 +1,50 @@
+import { scimErrors } from '../scim/errors.js';
+import { parseAttributeList } from '../scim/projection.js';
+import type { QueryRequest } from '../service/resource-query.js';
+
+export interface ProjectionParams {
+  attributes?: string[];
+  excludedAttributes?: string[];
+}
+
+type Query = Record<string, unknown>;
+
+/** RFC 7644 §3.4.2: filter, startIndex, count. Unknown parameters (aadOptscim062020 ...) are ignored. */
+export function listParams(query: Query): QueryRequest {
+  const request: QueryRequest = {};
+  const filter = single(query, 'filter');
+  if (filter !== undefined) request.filter = filter;
+  const startIndex = integer(query, 'startIndex');
+  if (startIndex !== undefined) request.startIndex = startIndex;
+  const count = integer(query, 'count');
+  if (count !== undefined) request.count = count;
+  return request;
+}
+
+/** RFC 7644 §3.9: attributes / excludedAttributes, comma-separated. */
+export function projectionParams(query: Query): ProjectionParams {
+  const params: ProjectionParams = {};
+  const attributes = single(query, 'attributes');
+  const excluded = single(query, 'excludedAttributes');
+  if (attributes !== undefined) params.attributes = parseAttributeList(attributes);
+  if (excluded !== undefined) params.excludedAttributes = parseAttributeList(excluded);
+  return params;
+}
+
+/** Parameter names compare case-insensitively: clients send `startindex` and `Filter` too. */
+function single(query: Query, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  const key = Object.keys(query).find((k) => k.toLowerCase() === lower);
+  if (key === undefined) return undefined;
+  const value = query[key];
+  if (Array.isArray(value)) throw scimErrors.invalidValue(`Query parameter ${name} was given more than once`);
+  return typeof value === 'string' ? value : undefined;
+}
+
+function integer(query: Query, name: string): number | undefined {
+  const text = single(query, name);
+  if (text === undefined || text === '') return undefined;
+  if (!/^-?\d{1,9}$/.test(text.trim()))
+    throw scimErrors.invalidValue(`${name} must be an integer, got "${text.slice(0, 40)}"`);
+  return Number(text);
+}

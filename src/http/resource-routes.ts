@@ -1,0 +1,82 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ResourceService } from '../service/resource-service.js';
+import { ENDPOINTS } from '../service/response.js';
+import type { ReadOptions } from '../service/service-deps.js';
+import { SCIM_CONTENT_TYPE } from './error-handler.js';
+import { listParams, projectionParams } from './query-params.js';
+
+export const LIST_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
+
+type IdParams = { Params: { id: string } };
+type Query = Record<string, unknown>;
+
+/** The SCIM base URL of this request, for meta.location. */
+export type BaseUrlOf = (request: FastifyRequest) => string;
+
+/** RFC 7644 §3.3–§3.6 routes of one resource type; each hands straight to the service. */
+export function registerResourceRoutes(
+  scope: FastifyInstance,
+  service: ResourceService,
+  baseUrlOf: BaseUrlOf,
+): void {
+  const endpoint = ENDPOINTS[service.type];
+  const readOptions = (request: FastifyRequest): ReadOptions => ({
+    baseUrl: baseUrlOf(request),
+    ...projectionParams(request.query as Query),
+  });
+
+  scope.post(endpoint, async (request, reply) => {
+    const created = await service.create(request.body, readOptions(request));
+    const location = (created.meta as { location?: string } | undefined)?.location;
+    if (location) reply.header('location', location);
+    return sendResource(reply.status(201), created);
+  });
+
+  scope.get(endpoint, async (request, reply) => {
+    const query = request.query as Query;
+    const result = await service.query(listParams(query), readOptions(request));
+    return reply.type(SCIM_CONTENT_TYPE).send({ schemas: [LIST_RESPONSE_SCHEMA], ...result });
+  });
+
+  // RFC 7644 §3.4.3: the same query sent as a POST body (keeps filters out of URLs and logs).
+  scope.post(`${endpoint}/.search`, async (request, reply) => {
+    const body = (request.body ?? {}) as Query;
+    const params = toQuery(body);
+    const options = { baseUrl: baseUrlOf(request), ...projectionParams(params) };
+    const result = await service.query(listParams(params), options);
+    return reply.type(SCIM_CONTENT_TYPE).send({ schemas: [LIST_RESPONSE_SCHEMA], ...result });
+  });
+
+  scope.get<IdParams>(`${endpoint}/:id`, async (request, reply) => {
+    return sendResource(reply, await service.get(request.params.id, readOptions(request)));
+  });
+
+  scope.put<IdParams>(`${endpoint}/:id`, async (request, reply) => {
+    return sendResource(reply, await service.replace(request.params.id, request.body, readOptions(request)));
+  });
+
+  scope.patch<IdParams>(`${endpoint}/:id`, async (request, reply) => {
+    return sendResource(reply, await service.patch(request.params.id, request.body, readOptions(request)));
+  });
+
+  scope.delete<IdParams>(`${endpoint}/:id`, async (request, reply) => {
+    await service.delete(request.params.id);
+    return reply.status(204).send();
+  });
+}
+
+function sendResource(reply: FastifyReply, resource: Record<string, unknown>): FastifyReply {
+  const version = (resource.meta as { version?: unknown } | undefined)?.version;
+  if (typeof version === 'string') reply.header('etag', version);
+  return reply.type(SCIM_CONTENT_TYPE).send(resource);
+}
+
+/** A SearchRequest body uses JSON types; the query helpers expect strings like a URL would carry. */
+function toQuery(body: Query): Query {
+  const out: Query = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (key === 'schemas') continue;
+    out[key] = Array.isArray(value) ? value.join(',') : typeof value === 'number' ? String(value) : value;
+  }
+  return out;
+}

@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import { cloneEntry } from './entry-index.js';
+import type { IdMapEntry, IdMapStore, ResourceTypeName } from './types.js';
+
+export interface IdMapOptions {
+  /** Entries kept in the in-process cache; 0 disables it. Default 10 000. */
+  cacheSize?: number;
+}
+
+export interface IdMapStats {
+  hits: number;
+  misses: number;
+  /** Entries currently cached. */
+  size: number;
+}
+
+/**
+ * Writes done while reads were in flight are tracked per entry to keep those reads from caching
+ * what they saw; past this many, all such reads are simply not cached.
+ */
+const MAX_TRACKED_WRITES = 10_000;
+
+/**
+ * The id map as the service sees it: a store behind an LRU cache of entries. Only hits are
+ * cached (a miss may turn into an entry at any time); writes go to the store first, then to the
+ * cache. Entries handed out are copies, so callers may modify them freely.
+ */
+export class IdMap {
+  private readonly entries: LRUCache<string, IdMapEntry> | undefined;
+  /** `type\0appId` → scimId, for cached entries only. */
+  private readonly byAppId = new Map<string, string>();
+  /** `type\0externalId` → scimId, for cached entries only. */
+  private readonly byExternalId = new Map<string, string>();
+  private hits = 0;
+  private misses = 0;
+  private writeSeq = 0;
+  private readsInFlight = 0;
+  /** cache key → writeSeq of its last write, for writes that completed while reads were in flight. */
+  private readonly writtenDuringReads = new Map<string, number>();
+  /** Reads that started before this writeSeq may not be cached (the tracking above was dropped). */
+  private fillFloor = 0;
+
+  constructor(
+    private readonly store: IdMapStore,
+    options: IdMapOptions = {},
+  ) {
+    const cacheSize = options.cacheSize ?? 10_000;
+    this.entries =
+      cacheSize > 0
+        ? new LRUCache<string, IdMapEntry>({ max: cacheSize, dispose: (entry) => this.unlinkKeys(entry) })
+        : undefined;
+  }
+
+  /** A fresh SCIM id for a resource the adapter has not seen before. */
+  newScimId(): string {
+    return randomUUID();
+  }
+
+  async get(resourceType: ResourceTypeName, scimId: string): Promise<IdMapEntry | undefined> {
+    const cached = this.entries?.get(cacheKey(resourceType, scimId));
+    if (cached) return this.hit(cached);
+    return this.load(() => this.store.get(resourceType, scimId));
+  }
+
+  async findByAppId(resourceType: ResourceTypeName, appId: string): Promise<IdMapEntry | undefined> {
+    const cached = this.lookup(this.byAppId, resourceType, appId);
+    if (cached?.appId === appId) return this.hit(cached);
+    return this.load(() => this.store.findByAppId(resourceType, appId));
+  }
+
+  /** Exact, case-sensitive match (externalId is caseExact). */
+  async findByExternalId(
+    resourceType: ResourceTypeName,
+    externalId: string,
+  ): Promise<IdMapEntry | undefined> {
+    const cached = this.lookup(this.byExternalId, resourceType, externalId);
+    if (cached?.externalId === externalId) return this.hit(cached);
+    return this.load(() => this.store.findByExternalId(resourceType, externalId));
+  }
+
+  /** Resolves once the store has made the write durable. */
+  async put(entry: IdMapEntry): Promise<void> {
+    const copy = cloneEntry(entry);
+    const key = cacheKey(entry.resourceType, entry.scimId);
+    try {
+      await this.store.put(entry);
+    } catch (error) {
+      // The store may or may not have applied it; drop what we hold rather than guess.
+      this.invalidate(key);
+      throw error;
+    }
+    this.noteWrite(key);
+    // Replacing the cached entry disposes of it, which drops its old appId/externalId keys.
+    this.remember(copy);
+  }
+
+  async delete(resourceType: ResourceTypeName, scimId: string): Promise<void> {
+    try {
+      await this.store.delete(resourceType, scimId);
+    } finally {
+      this.invalidate(cacheKey(resourceType, scimId));
+    }
+  }
+
+  size(resourceType: ResourceTypeName): Promise<number> {
+    return this.store.size(resourceType);
+  }
+
+  stats(): IdMapStats {
+    return { hits: this.hits, misses: this.misses, size: this.entries?.size ?? 0 };
+  }
+
+  async close(): Promise<void> {
+    this.entries?.clear();
+    await this.store.close();
+  }
+
+  private hit(entry: IdMapEntry): IdMapEntry {
+    this.hits++;
+    return cloneEntry(entry);
+  }
+
+  private lookup(
+    keys: Map<string, string>,
+    resourceType: ResourceTypeName,
+    value: string,
+  ): IdMapEntry | undefined {
+    const scimId = keys.get(cacheKey(resourceType, value));
+    return scimId === undefined ? undefined : this.entries?.get(cacheKey(resourceType, scimId));
+  }
+
+  /**
+   * Reads from the store and caches the result, unless the entry was written while the read was
+   * in flight: the read may have seen the state before that write, and caching it after the
+   * write updated the cache would serve stale data until eviction.
+   */
+  private async load(read: () => Promise<IdMapEntry | undefined>): Promise<IdMapEntry | undefined> {
+    this.misses++;
+    const startedAt = this.writeSeq;
+    this.readsInFlight++;
+    try {
+      const entry = await read();
+      if (!entry || !this.entries || !this.unchangedSince(entry, startedAt)) return entry;
+      this.remember(entry);
+      return cloneEntry(entry);
+    } finally {
+      if (--this.readsInFlight === 0) this.writtenDuringReads.clear();
+    }
+  }
+
+  private unchangedSince(entry: IdMapEntry, startedAt: number): boolean {
+    if (startedAt < this.fillFloor) return false;
+    const writtenAt = this.writtenDuringReads.get(cacheKey(entry.resourceType, entry.scimId));
+    return writtenAt === undefined || writtenAt <= startedAt;
+  }
+
+  private noteWrite(key: string): void {
+    this.writeSeq++;
+    if (this.readsInFlight === 0) return;
+    this.writtenDuringReads.set(key, this.writeSeq);
+    if (this.writtenDuringReads.size > MAX_TRACKED_WRITES) {
+      this.writtenDuringReads.clear();
+      this.fillFloor = this.writeSeq;
+    }
+  }
+
+  private invalidate(key: string): void {
+    this.noteWrite(key);
+    this.entries?.delete(key);
+  }
+
+  /** Takes ownership of `entry`: it must not be handed out or modified afterwards. */
+  private remember(entry: IdMapEntry): void {
+    if (!this.entries) return;
+    const { resourceType, scimId } = entry;
+    this.entries.set(cacheKey(resourceType, scimId), entry);
+    this.byAppId.set(cacheKey(resourceType, entry.appId), scimId);
+    if (entry.externalId !== undefined)
+      this.byExternalId.set(cacheKey(resourceType, entry.externalId), scimId);
+  }
+
+  /** Only removes keys still pointing at this entry: another entry may have taken them over. */
+  private unlinkKeys(entry: IdMapEntry): void {
+    const { resourceType, scimId } = entry;
+    const appKey = cacheKey(resourceType, entry.appId);
+    if (this.byAppId.get(appKey) === scimId) this.byAppId.delete(appKey);
+    if (entry.externalId === undefined) return;
+    const externalKey = cacheKey(resourceType, entry.externalId);
+    if (this.byExternalId.get(externalKey) === scimId) this.byExternalId.delete(externalKey);
+  }
+}
+
+function cacheKey(resourceType: ResourceTypeName, id: string): string {
+  return `${resourceType}\u0000${id}`;
+}

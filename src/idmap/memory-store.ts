@@ -1,0 +1,55 @@
+import { cloneEntry, EntryIndex } from './entry-index.js';
+import type { IdMapEntry, IdMapStore, ResourceTypeName } from './types.js';
+
+/**
+ * An id map store that lives only as long as the process (`store: memory`, tests). Behaves like
+ * the durable stores otherwise: entries are copied in and out, and a second resource claiming an
+ * appId or externalId is refused with an `IdMapConflictError`.
+ */
+export class MemoryIdMapStore implements IdMapStore {
+  private readonly index = new EntryIndex();
+  private closed = false;
+
+  async get(resourceType: ResourceTypeName, scimId: string): Promise<IdMapEntry | undefined> {
+    return copy(this.index.get(resourceType, scimId));
+  }
+
+  async findByAppId(resourceType: ResourceTypeName, appId: string): Promise<IdMapEntry | undefined> {
+    return copy(this.index.findByAppId(resourceType, appId));
+  }
+
+  async findByExternalId(
+    resourceType: ResourceTypeName,
+    externalId: string,
+  ): Promise<IdMapEntry | undefined> {
+    return copy(this.index.findByExternalId(resourceType, externalId));
+  }
+
+  async put(entry: IdMapEntry): Promise<void> {
+    this.assertOpen();
+    const stored = cloneEntry(entry);
+    this.index.assertNoConflict(stored);
+    this.index.set(stored);
+  }
+
+  async delete(resourceType: ResourceTypeName, scimId: string): Promise<void> {
+    this.assertOpen();
+    this.index.delete(resourceType, scimId);
+  }
+
+  async size(resourceType: ResourceTypeName): Promise<number> {
+    return this.index.size(resourceType);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('The id map store is closed');
+  }
+}
+
+function copy(entry: IdMapEntry | undefined): IdMapEntry | undefined {
+  return entry && cloneEntry(entry);
+}

@@ -1,0 +1,44 @@
+import pino, { type Logger } from 'pino';
+
+/**
+ * Paths pino replaces with "[redacted]" wherever they appear in a log line: credentials toward
+ * the IdP and toward the app. pino's redaction is compiled once, so it costs little per line.
+ */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'req.headers["x-redmine-api-key"]',
+  'headers.authorization',
+  'headers["x-api-key"]',
+  'headers["x-redmine-api-key"]',
+  '*.password',
+  '*.token',
+  '*.apiKey',
+  '*.api_key',
+  'password',
+  'token',
+  'apiKey',
+];
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'scim-sidecar' },
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      serializers: {
+        // The query string can carry filter values (user names, e-mail addresses): keep it out.
+        req: (req: { method?: string; url?: string; id?: string }) => ({
+          id: req.id,
+          method: req.method,
+          path: req.url?.split('?')[0],
+        }),
+        res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+      },
+    },
+    destination,
+  );
+}

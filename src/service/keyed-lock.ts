@@ -1,0 +1,29 @@
+/**
+ * Serialises work per key inside one process: read-apply-write on one resource must not
+ * interleave with another, or concurrent PATCHes lose updates. Keys with no waiters are dropped.
+ */
+export class KeyedLock {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  async run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    let release!: () => void;
+    const current = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const tail = previous.then(() => current);
+    this.tails.set(key, tail);
+    await previous;
+    try {
+      return await work();
+    } finally {
+      release();
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    }
+  }
+
+  /** Keys currently held or waited for (for tests and metrics). */
+  get size(): number {
+    return this.tails.size;
+  }
+}

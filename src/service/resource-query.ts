@@ -1,0 +1,238 @@
+import type { CallOptions } from '../connector/connector.js';
+import type { CompiledFilterPushdown, ResourceTypeName } from '../connector/mapping-types.js';
+import { formatAttrPath } from '../scim/attr-path.js';
+import { isScimError, scimErrors } from '../scim/errors.js';
+import {
+  type AttrPath,
+  evaluateFilter,
+  type Filter,
+  findEqualityConstraints,
+  parseFilter,
+} from '../scim/filter/index.js';
+import { wantsAttribute } from '../scim/projection.js';
+import type { ScimResource } from '../scim/schema-types.js';
+import { mapLimit } from './map-limit.js';
+import type { PresentedResource, ResourceCodec } from './resource-codec.js';
+import { buildResponse } from './response.js';
+import type { ReadOptions, ServiceDeps } from './service-deps.js';
+
+export interface QueryRequest {
+  filter?: string;
+  startIndex?: number;
+  count?: number;
+}
+
+/** RFC 7644 §3.4.2 ListResponse body, without `schemas` (added at the edge). */
+export interface ListResult {
+  totalResults: number;
+  startIndex: number;
+  itemsPerPage: number;
+  Resources: ScimResource[];
+}
+
+/** Whether the request needs an attribute (asked for, or used by the filter). */
+type Needs = (attribute: string) => boolean;
+
+/** Page size used to walk an app's list when the mapping does not state one. */
+const DEFAULT_APP_PAGE = 100;
+
+/**
+ * GET /Users and /Groups: push what the app can search down to it (`userName eq "x"` →
+ * `GET /users?login=x`), answer `id`/`externalId` lookups from the id map, evaluate the whole
+ * filter in the adapter on what comes back, and page in SCIM terms.
+ */
+export class ResourceQuery {
+  constructor(
+    private readonly type: ResourceTypeName,
+    private readonly deps: ServiceDeps,
+    private readonly codec: ResourceCodec,
+  ) {}
+
+  async run(request: QueryRequest, options: ReadOptions): Promise<ListResult> {
+    const startIndex = Math.max(1, Math.trunc(request.startIndex ?? 1));
+    const count = Math.min(
+      Math.max(0, Math.trunc(request.count ?? this.deps.limits.defaultCount)),
+      this.deps.limits.maxCount,
+    );
+    const filter =
+      request.filter === undefined || request.filter.trim() === '' ? undefined : parseFilter(request.filter);
+    const needs: Needs = (attribute) =>
+      wantsAttribute(options, attribute) || (filter !== undefined && mentions(filter, attribute));
+    if (!filter) return this.unfiltered(startIndex, count, needs, options);
+
+    const schema = this.deps.schemas[this.type];
+    const candidates = await this.candidates(filter, needs);
+    const matches = candidates.filter((c) => evaluateFilter(filter, c.resource, schema));
+    const page = matches.slice(startIndex - 1, startIndex - 1 + count);
+    return this.result(matches.length, startIndex, page, options);
+  }
+
+  private async candidates(filter: Filter, needs: Needs): Promise<PresentedResource[]> {
+    const constraints = findEqualityConstraints(filter).filter(
+      (c) => typeof c.value === 'string' || typeof c.value === 'number',
+    );
+    const byId = constraints.find((c) => isCore(c.path, 'id'));
+    if (byId)
+      return this.fromIdMap(await this.deps.idMap.get(this.type, String(byId.value)), needs('members'));
+    for (const constraint of constraints) {
+      const pushdown = this.pushdownFor(constraint.path);
+      if (pushdown) {
+        const options: CallOptions = { extraQuery: pushdown.query };
+        if (pushdown.path) options.pathOverride = pushdown.path;
+        return this.scan(needs, { value: constraint.value }, options);
+      }
+    }
+    const byExternalId = constraints.find((c) => isCore(c.path, 'externalId'));
+    if (byExternalId) {
+      return this.fromIdMap(
+        await this.deps.idMap.findByExternalId(this.type, String(byExternalId.value)),
+        needs('members'),
+      );
+    }
+    return this.scan(needs, {}, {});
+  }
+
+  private pushdownFor(path: AttrPath): CompiledFilterPushdown | undefined {
+    const filters = this.codec.mapping(this.type).filters;
+    return (
+      filters.get(formatAttrPath(path).toLowerCase()) ??
+      filters.get(formatAttrPath({ ...path, schema: undefined }).toLowerCase())
+    );
+  }
+
+  private async fromIdMap(
+    entry: Awaited<ReturnType<ServiceDeps['idMap']['get']>>,
+    withMembers: boolean,
+  ): Promise<PresentedResource[]> {
+    if (!entry) return [];
+    try {
+      const { result } = await this.deps.connector.call(this.type, 'get', {
+        appId: entry.appId,
+        withMembers,
+      });
+      return [await this.codec.present(this.type, result, { entry, withMembers })];
+    } catch (error) {
+      if (isScimError(error) && error.status === 404) return [];
+      throw error;
+    }
+  }
+
+  /** Reads every record the list call yields (all pages), within the scan budget. */
+  private async scan(
+    needs: Needs,
+    context: Record<string, unknown>,
+    options: CallOptions,
+  ): Promise<PresentedResource[]> {
+    const list = this.codec.mapping(this.type).operations.list;
+    const pageSize = list.pageSize ?? DEFAULT_APP_PAGE;
+    const records: unknown[] = [];
+    let offset = 0;
+    for (;;) {
+      const page = await this.deps.connector.listPage(
+        this.type,
+        { ...context, withMembers: needs('members'), ...paging(offset, pageSize) },
+        options,
+      );
+      records.push(...page.items);
+      if (records.length > this.deps.limits.maxScan) {
+        throw scimErrors.tooMany(
+          `The filter matches more than ${this.deps.limits.maxScan} records in the app; narrow it to an attribute the app can search`,
+        );
+      }
+      offset += page.items.length;
+      const done =
+        list.pageSize === undefined ||
+        page.items.length < pageSize ||
+        page.items.length === 0 ||
+        (page.total !== undefined && offset >= page.total);
+      if (done) break;
+    }
+    return this.presentAll(records, needs);
+  }
+
+  private async unfiltered(
+    startIndex: number,
+    count: number,
+    needs: Needs,
+    options: ReadOptions,
+  ): Promise<ListResult> {
+    const list = this.codec.mapping(this.type).operations.list;
+    if (list.pageSize === undefined || list.total === undefined) {
+      // The app cannot page or count for us: read everything, page here.
+      const all = await this.scan(needs, {}, {});
+      return this.result(all.length, startIndex, all.slice(startIndex - 1, startIndex - 1 + count), options);
+    }
+    const records: unknown[] = [];
+    let total = 0;
+    let offset = startIndex - 1;
+    const end = startIndex - 1 + count;
+    do {
+      const limit = Math.min(list.pageSize, Math.max(end - offset, 1));
+      const page = await this.deps.connector.listPage(this.type, {
+        withMembers: needs('members'),
+        ...paging(offset, limit),
+      });
+      total = page.total ?? 0;
+      records.push(...page.items.slice(0, Math.max(0, end - offset)));
+      offset += page.items.length;
+      if (page.items.length < limit) break;
+    } while (offset < end && offset < total);
+    const presented = await this.presentAll(records, needs);
+    return this.result(total, startIndex, presented, options);
+  }
+
+  /** Items that lack an attribute this request needs (the mapping's `itemsLack`) are read one by one. */
+  private async presentAll(records: unknown[], needs: Needs): Promise<PresentedResource[]> {
+    const lacking = this.codec.mapping(this.type).operations.list.itemsLack;
+    const needsGet = lacking.some((attribute) => needs(attribute));
+    const withMembers = needs('members');
+    return mapLimit(records, this.deps.limits.fanOut, async (record) => {
+      if (!needsGet) return this.codec.present(this.type, record, { withMembers });
+      const appId = await this.codec.appIdOf(this.type, record);
+      const { result } = await this.deps.connector.call(this.type, 'get', { appId, withMembers });
+      return this.codec.present(this.type, result, { withMembers });
+    });
+  }
+
+  private result(
+    total: number,
+    startIndex: number,
+    page: PresentedResource[],
+    options: ReadOptions,
+  ): ListResult {
+    const schema = this.deps.schemas[this.type];
+    return {
+      totalResults: total,
+      startIndex,
+      itemsPerPage: page.length,
+      Resources: page.map((p) => buildResponse(this.type, p, schema, options)),
+    };
+  }
+}
+
+/** Paging values for list expressions: 0-based offset, 1-based page, page size. */
+function paging(offset: number, limit: number): { offset: number; limit: number; page: number } {
+  return { offset, limit, page: Math.floor(offset / limit) + 1 };
+}
+
+function isCore(path: AttrPath, name: string): boolean {
+  return (
+    path.subAttribute === undefined &&
+    path.attribute.toLowerCase() === name.toLowerCase() &&
+    (path.schema === undefined ||
+      path.schema.toLowerCase().startsWith('urn:ietf:params:scim:schemas:core:2.0:'))
+  );
+}
+
+function mentions(filter: Filter, attribute: string): boolean {
+  const lower = attribute.toLowerCase();
+  switch (filter.kind) {
+    case 'and':
+    case 'or':
+      return mentions(filter.left, attribute) || mentions(filter.right, attribute);
+    case 'not':
+      return mentions(filter.filter, attribute);
+    default:
+      return filter.path.attribute.toLowerCase() === lower;
+  }
+}

@@ -1,0 +1,258 @@
+import { randomUUID } from 'node:crypto';
+import type { OperationOutcome } from '../connector/connector.js';
+import type { ResourceTypeName } from '../connector/mapping-types.js';
+import type { IdMapEntry } from '../idmap/types.js';
+import { isPlainObject } from '../scim/attributes.js';
+import { isScimError, scimErrors } from '../scim/errors.js';
+import { applyPatch, parsePatchRequest } from '../scim/patch/index.js';
+import { wantsAttribute } from '../scim/projection.js';
+import type { ScimResource } from '../scim/schema-types.js';
+import { validateResource } from '../scim/validate-resource.js';
+import { jsonEqual } from './json-equal.js';
+import { type PresentedResource, ResourceCodec } from './resource-codec.js';
+import { type ListResult, type QueryRequest, ResourceQuery } from './resource-query.js';
+import { buildResponse } from './response.js';
+import type { ReadOptions, ServiceDeps } from './service-deps.js';
+import { planWrite } from './write-plan.js';
+
+/**
+ * One function per SCIM operation on one resource type. Writes to a resource are serialised
+ * (read-apply-write under a per-resource lock) and the id map changes only after the app has
+ * confirmed the write.
+ */
+export class ResourceService {
+  private readonly codec: ResourceCodec;
+  private readonly queries: ResourceQuery;
+
+  constructor(
+    readonly type: ResourceTypeName,
+    private readonly deps: ServiceDeps,
+  ) {
+    this.codec = new ResourceCodec(deps);
+    this.queries = new ResourceQuery(type, deps, this.codec);
+  }
+
+  private get schema() {
+    return this.deps.schemas[this.type];
+  }
+
+  private get mapping() {
+    return this.codec.mapping(this.type);
+  }
+
+  async create(body: unknown, options: ReadOptions): Promise<ScimResource> {
+    const resource = validateResource(body, this.schema, 'create');
+    const omits = this.mapping.operations.create.omits;
+    const input = await this.codec.toMappingInput(this.type, resource);
+    const createInput = { ...input };
+    if (omits.has('members')) delete createInput.members;
+    if (omits.has('active')) delete createInput.active;
+    const app = await this.mapping.fromScim.evaluate(createInput);
+    const outcome = await this.deps.connector.call(this.type, 'create', { app, scim: createInput });
+    let record = await this.recordFrom(outcome, undefined);
+    const appId = await this.codec.appIdOf(this.type, record);
+    const now = this.now();
+    const derived = await this.codec.derive(this.type, record);
+    const entry: IdMapEntry = {
+      resourceType: this.type,
+      scimId: randomUUID(),
+      appId,
+      created: now,
+      lastModified: now,
+      version: 1,
+    };
+    if (typeof resource.externalId === 'string') entry.externalId = resource.externalId;
+    const preserved = this.codec.preservedValues(this.type, resource, derived);
+    if (preserved) entry.preserved = preserved;
+    await this.deps.idMap.put(entry);
+    // Attributes the app's create call cannot carry follow in their dedicated calls.
+    const members = omits.has('members') && Array.isArray(input.members) ? input.members : [];
+    const deactivate = omits.has('active') && resource.active === false;
+    if (members.length > 0)
+      await this.changeMembers(
+        appId,
+        members.map((m) => String((m as { value: unknown }).value)),
+        [],
+      );
+    if (deactivate) await this.deps.connector.call(this.type, 'deactivate', { appId });
+    if (members.length > 0 || deactivate) record = await this.fetchRecord(appId, true);
+    const presented = await this.codec.present(this.type, record, { entry, withMembers: true });
+    return this.respond(presented, options);
+  }
+
+  async get(scimId: string, options: ReadOptions): Promise<ScimResource> {
+    const withMembers = wantsAttribute(options, 'members');
+    const presented = await this.read(scimId, withMembers);
+    return this.respond(presented, options);
+  }
+
+  query(request: QueryRequest, options: ReadOptions): Promise<ListResult> {
+    return this.queries.run(request, options);
+  }
+
+  async replace(scimId: string, body: unknown, options: ReadOptions): Promise<ScimResource> {
+    const next = validateResource(body, this.schema, 'replace');
+    return this.withLock(scimId, async () => {
+      const current = await this.read(scimId, true);
+      const idInBody = isPlainObject(body) ? body.id : undefined;
+      if (typeof idInBody === 'string' && idInBody !== scimId) {
+        throw scimErrors.mutability('The id in the body does not match the resource being replaced');
+      }
+      const written = await this.write(current, next);
+      return this.respond(written, options);
+    });
+  }
+
+  async patch(scimId: string, body: unknown, options: ReadOptions): Promise<ScimResource> {
+    const operations = parsePatchRequest(body);
+    return this.withLock(scimId, async () => {
+      const current = await this.read(scimId, true);
+      const { resource: patched, changed } = applyPatch(current.resource, operations, this.schema);
+      if (!changed) return this.respond(current, options);
+      const next = validateResource(patched, this.schema, 'replace');
+      const written = await this.write(current, next);
+      return this.respond(written, options);
+    });
+  }
+
+  async delete(scimId: string): Promise<void> {
+    await this.withLock(scimId, async () => {
+      const entry = await this.requireEntry(scimId);
+      try {
+        await this.deps.connector.call(this.type, 'delete', { appId: entry.appId });
+      } catch (error) {
+        // Already gone in the app: the outcome the client asked for.
+        if (!(isScimError(error) && error.status === 404)) throw error;
+      }
+      await this.deps.idMap.delete(this.type, scimId);
+    });
+  }
+
+  /** Writes the change from `current` to `next` through the mapping; returns the new state. */
+  private async write(current: PresentedResource, next: ScimResource): Promise<PresentedResource> {
+    const appId = current.entry.appId;
+    const plan = planWrite(this.mapping, current.resource, next);
+    const currentInput = await this.codec.toMappingInput(this.type, current.resource);
+    const nextInput = await this.codec.toMappingInput(this.type, plan.updateInput);
+    const appBefore = await this.mapping.fromScim.evaluate(currentInput);
+    const appAfter = await this.mapping.fromScim.evaluate(nextInput);
+    let record: unknown;
+    let calls = 0;
+    if (!jsonEqual(appBefore, appAfter)) {
+      if (!this.mapping.operations.update) {
+        throw scimErrors.notImplemented(
+          `The app offers no way to update a ${this.type} (no update operation)`,
+        );
+      }
+      const outcome = await this.deps.connector.call(this.type, 'update', {
+        appId,
+        app: appAfter,
+        scim: nextInput,
+        current: current.record,
+      });
+      record = await this.recordFrom(outcome, appId, true);
+      calls++;
+    }
+    if (plan.activeChange !== undefined) {
+      await this.deps.connector.call(this.type, plan.activeChange ? 'activate' : 'deactivate', { appId });
+      calls++;
+    }
+    if (plan.membersToAdd.length > 0 || plan.membersToRemove.length > 0) {
+      const toApp = async (ids: string[]) =>
+        (await this.codec.membersToApp(ids.map((value) => ({ value })))).map((m) => String(m.value));
+      await this.changeMembers(appId, await toApp(plan.membersToAdd), await toApp(plan.membersToRemove));
+      calls++;
+    }
+    if (calls === 0) record = current.record;
+    else if (record === undefined || calls > 1) record = await this.fetchRecord(appId, true);
+    const derived = await this.codec.derive(this.type, record);
+    const entry: IdMapEntry = {
+      ...current.entry,
+      lastModified: this.now(),
+      version: current.entry.version + 1,
+    };
+    if (typeof next.externalId === 'string') entry.externalId = next.externalId;
+    else delete entry.externalId;
+    const preserved = this.codec.preservedValues(this.type, next, derived);
+    if (preserved) entry.preserved = preserved;
+    else delete entry.preserved;
+    await this.deps.idMap.put(entry);
+    return this.codec.present(this.type, record, { entry, withMembers: true });
+  }
+
+  private async changeMembers(appId: string, add: string[], remove: string[]): Promise<void> {
+    const connector = this.deps.connector;
+    for (const memberAppId of add) await connector.call(this.type, 'addMember', { appId, memberAppId });
+    for (const memberAppId of remove) await connector.call(this.type, 'removeMember', { appId, memberAppId });
+  }
+
+  private async read(scimId: string, withMembers: boolean): Promise<PresentedResource> {
+    const entry = await this.requireEntry(scimId);
+    let record: unknown;
+    try {
+      record = await this.fetchRecord(entry.appId, withMembers);
+    } catch (error) {
+      if (isScimError(error) && error.status === 404) {
+        // The app no longer has it (deleted outside SCIM): forget the mapping too.
+        await this.deps.idMap.delete(this.type, scimId);
+        throw scimErrors.notFound(`${this.type} ${scimId} not found`);
+      }
+      throw error;
+    }
+    return this.codec.present(this.type, record, { entry, withMembers });
+  }
+
+  private async fetchRecord(appId: string, withMembers: boolean): Promise<unknown> {
+    const { result } = await this.deps.connector.call(this.type, 'get', { appId, withMembers });
+    if (!isPlainObject(result))
+      throw scimErrors.badGateway(`The app returned no ${this.type} record for ${appId}`);
+    return result;
+  }
+
+  /**
+   * The record a write returned, or a fresh read when the app answered without one (204, or a
+   * body with only the id).
+   */
+  private async recordFrom(
+    outcome: OperationOutcome,
+    appId: string | undefined,
+    withMembers = true,
+  ): Promise<unknown> {
+    const { result } = outcome;
+    if (isPlainObject(result) && Object.keys(result).length > 1) return result;
+    let id = appId;
+    if (typeof result === 'string' || typeof result === 'number') id = String(result);
+    else if (isPlainObject(result)) id = await this.codec.appIdOf(this.type, result);
+    else if (id === undefined) id = idFromLocation(outcome.response.headers.location);
+    if (id === undefined) {
+      throw scimErrors.badGateway(
+        `The app's answer to ${this.type} create holds neither the record nor its id (set operations.create.response)`,
+      );
+    }
+    return this.fetchRecord(id, withMembers);
+  }
+
+  private async requireEntry(scimId: string): Promise<IdMapEntry> {
+    const entry = await this.deps.idMap.get(this.type, scimId);
+    if (!entry) throw scimErrors.notFound(`${this.type} ${scimId} not found`);
+    return entry;
+  }
+
+  private withLock<T>(scimId: string, work: () => Promise<T>): Promise<T> {
+    return this.deps.locks.run(`${this.type}:${scimId}`, work);
+  }
+
+  private respond(presented: PresentedResource, options: ReadOptions): ScimResource {
+    return buildResponse(this.type, presented, this.schema, options);
+  }
+
+  private now(): string {
+    return (this.deps.now?.() ?? new Date()).toISOString();
+  }
+}
+
+function idFromLocation(location: string | undefined): string | undefined {
+  if (!location) return undefined;
+  const last = location.split('?')[0]?.replace(/\/+$/, '').split('/').pop();
+  return last ? decodeURIComponent(last.replace(/\.json$/, '')) : undefined;
+}

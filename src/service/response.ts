@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+import type { ResourceTypeName } from '../connector/mapping-types.js';
+import { isPlainObject } from '../scim/attributes.js';
+import { projectResource } from '../scim/projection.js';
+import type { ResourceSchema, ScimResource } from '../scim/schema-types.js';
+import type { PresentedResource } from './resource-codec.js';
+import type { ReadOptions } from './service-deps.js';
+
+/** Resource type → endpoint (RFC 7644 §3.2). */
+export const ENDPOINTS: Record<ResourceTypeName, string> = { User: '/Users', Group: '/Groups' };
+
+/**
+ * The resource as the client sees it: `schemas`, `id` and `meta` (RFC 7643 §3.1) around the
+ * mapped attributes, then `attributes` / `excludedAttributes` applied (RFC 7644 §3.9).
+ * meta.created/lastModified come from the app when the mapping provides them, else from the id map.
+ */
+export function buildResponse(
+  type: ResourceTypeName,
+  presented: PresentedResource,
+  schema: ResourceSchema,
+  options: ReadOptions,
+): ScimResource {
+  const { meta: appMeta, ...attributes } = presented.resource;
+  const { entry } = presented;
+  const schemas = [schema.core.id];
+  for (const extension of schema.extensions) {
+    if (attributes[extension.id] !== undefined) schemas.push(extension.id);
+  }
+  const fromApp = isPlainObject(appMeta) ? appMeta : {};
+  const full: ScimResource = {
+    schemas,
+    id: entry.scimId,
+    ...attributes,
+    meta: {
+      resourceType: type,
+      created: typeof fromApp.created === 'string' ? fromApp.created : entry.created,
+      lastModified: typeof fromApp.lastModified === 'string' ? fromApp.lastModified : entry.lastModified,
+      location: `${options.baseUrl}${ENDPOINTS[type]}/${entry.scimId}`,
+      version: versionOf(entry.scimId, attributes),
+    },
+  };
+  return projectResource(full, schema, options);
+}
+
+/** A weak ETag (RFC 7644 §3.14) that changes whenever the resource's content changes. */
+function versionOf(scimId: string, attributes: ScimResource): string {
+  const digest = createHash('sha256').update(scimId).update(JSON.stringify(attributes)).digest('base64url');
+  return `W/"${digest.slice(0, 16)}"`;
+}

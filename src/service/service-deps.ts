@@ -1,0 +1,48 @@
+import type { Connector } from '../connector/connector.js';
+import type { ResourceTypeName } from '../connector/mapping-types.js';
+import type { IdMap } from '../idmap/id-map.js';
+import type { ResourceSchema } from '../scim/schema-types.js';
+import type { KeyedLock } from './keyed-lock.js';
+
+/** The log calls the service makes; pino's logger satisfies it. */
+export interface ServiceLog {
+  debug(object: object, message?: string): void;
+  info(object: object, message?: string): void;
+  warn(object: object, message?: string): void;
+}
+
+export interface ServiceLimits {
+  /** Most app records a filter that cannot be pushed down may read before answering tooMany. */
+  maxScan: number;
+  /** ListResponse size when the client sends no `count`. */
+  defaultCount: number;
+  /** Largest `count` honoured (RFC 7644 §3.4.2.4 lets the provider cap it). */
+  maxCount: number;
+  /** Parallel calls to the app when one SCIM request needs several (item reads, member changes). */
+  fanOut: number;
+}
+
+export const DEFAULT_LIMITS: ServiceLimits = {
+  maxScan: 10_000,
+  defaultCount: 100,
+  maxCount: 1000,
+  fanOut: 8,
+};
+
+export interface ServiceDeps {
+  connector: Connector;
+  idMap: IdMap;
+  schemas: Record<ResourceTypeName, ResourceSchema>;
+  locks: KeyedLock;
+  log: ServiceLog;
+  limits: ServiceLimits;
+  now?: () => Date;
+}
+
+/** Per-request inputs for building responses. */
+export interface ReadOptions {
+  /** `https://host/scim/v2`, for meta.location. */
+  baseUrl: string;
+  attributes?: string[];
+  excludedAttributes?: string[];
+}
