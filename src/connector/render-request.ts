@@ -37,10 +37,7 @@ export async function renderRequest(
   return { method: operation.method, path, query, headers, body };
 }
 
-/**
- * Placeholders are filled with URL-encoded values. A value made only of dots is encoded too,
- * so an id of `..` can never climb out of the mapped path.
- */
+/** Placeholders are filled with URL-encoded values, so a value can never leave its path segment. */
 export function fillPath(template: string, context: RequestContext, operation: string): string {
   return template.replace(/\{([^}]+)\}/g, (_m, name: string) => {
     const value = context[name];
@@ -51,9 +48,13 @@ export function fillPath(template: string, context: RequestContext, operation: s
   });
 }
 
+/**
+ * URL-encodes one path segment. `.` and `..` cannot be encoded safely (URL parsers treat `%2E%2E`
+ * as `..` too), so a value made only of dots is refused instead of reaching the app.
+ */
 export function encodePathSegment(value: string): string {
-  const encoded = encodeURIComponent(value);
-  return /^\.+$/.test(value) ? encoded.replaceAll('.', '%2E') : encoded;
+  if (/^(\.|%2e)+$/i.test(value)) throw scimErrors.invalidValue(`"${value}" is not a usable identifier`);
+  return encodeURIComponent(value);
 }
 
 async function renderPairs(

@@ -183,7 +183,6 @@ function parseAccountFields(input: unknown): AccountFields {
   const first_name = requiredString(input, 'first_name', errors);
   const last_name = requiredString(input, 'last_name', errors);
   const email = optionalString(input, 'email', errors);
-  if (email !== null && !email.includes('@')) errors.email = 'must be a valid email address';
   const phone = optionalString(input, 'phone', errors);
   const department = optionalString(input, 'department', errors);
   const title = optionalString(input, 'title', errors);
@@ -217,9 +216,10 @@ export class DemoStore {
   // Map iteration follows insertion order and ids only grow, so iterating yields id order.
   private readonly accounts = new Map<number, Account>();
   private readonly teams = new Map<number, TeamRecord>();
-  // Lowercased key → id; keeps uniqueness checks and exact-match lookups O(1) for benchmarks.
+  // Lowercased key → id(s); keeps uniqueness checks and exact-match lookups O(1) for benchmarks.
   private readonly loginIndex = new Map<string, number>();
-  private readonly emailIndex = new Map<string, number>();
+  /** E-mail is not unique here: people share mailboxes, as in many directories. */
+  private readonly emailIndex = new Map<string, Set<number>>();
   private readonly teamNameIndex = new Map<string, number>();
   private nextId = FIRST_ID;
   private readonly now: () => Date;
@@ -234,7 +234,8 @@ export class DemoStore {
     if (query.login !== undefined) {
       candidates = this.lookup(this.loginIndex, query.login);
     } else if (query.email !== undefined) {
-      candidates = this.lookup(this.emailIndex, query.email);
+      const ids = this.emailIndex.get(query.email.toLowerCase()) ?? new Set<number>();
+      candidates = [...ids].sort((a, b) => a - b).flatMap((id) => this.accounts.get(id) ?? []);
     } else {
       candidates = this.accounts.values();
     }
@@ -261,7 +262,7 @@ export class DemoStore {
 
   /**
    * Validates untrusted input (see {@link AccountInput}) and creates the account.
-   * @throws DemoStoreError `validation_failed`, or `conflict` on a duplicate login or email.
+   * @throws DemoStoreError `validation_failed`, or `conflict` on a duplicate login.
    */
   createAccount(input: unknown): Account {
     const fields = parseAccountFields(input);
@@ -420,12 +421,6 @@ export class DemoStore {
     if (loginOwner !== undefined && loginOwner !== self) {
       throw new DemoStoreError('conflict', 'login already exists');
     }
-    if (fields.email !== null) {
-      const emailOwner = this.emailIndex.get(fields.email.toLowerCase());
-      if (emailOwner !== undefined && emailOwner !== self) {
-        throw new DemoStoreError('conflict', 'email already exists');
-      }
-    }
   }
 
   private assertTeamNameUnique(name: string, self: number | undefined): void {
@@ -435,12 +430,20 @@ export class DemoStore {
 
   private indexAccount(account: Account): void {
     this.loginIndex.set(account.login.toLowerCase(), account.id);
-    if (account.email !== null) this.emailIndex.set(account.email.toLowerCase(), account.id);
+    if (account.email === null) return;
+    const key = account.email.toLowerCase();
+    const ids = this.emailIndex.get(key) ?? new Set<number>();
+    ids.add(account.id);
+    this.emailIndex.set(key, ids);
   }
 
   private unindexAccount(account: Account): void {
     this.loginIndex.delete(account.login.toLowerCase());
-    if (account.email !== null) this.emailIndex.delete(account.email.toLowerCase());
+    if (account.email === null) return;
+    const key = account.email.toLowerCase();
+    const ids = this.emailIndex.get(key);
+    ids?.delete(account.id);
+    if (ids?.size === 0) this.emailIndex.delete(key);
   }
 
   private parseTeamFields(input: unknown): { name: string; members: Set<number> } {

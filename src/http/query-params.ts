@@ -26,9 +26,17 @@ export function projectionParams(query: Query): ProjectionParams {
   const params: ProjectionParams = {};
   const attributes = single(query, 'attributes');
   const excluded = single(query, 'excludedAttributes');
-  if (attributes !== undefined) params.attributes = parseAttributeList(attributes);
-  if (excluded !== undefined) params.excludedAttributes = parseAttributeList(excluded);
+  if (attributes !== undefined) params.attributes = parseAttributeList(withoutValueFilters(attributes));
+  if (excluded !== undefined) params.excludedAttributes = parseAttributeList(withoutValueFilters(excluded));
   return params;
+}
+
+/**
+ * `emails[type eq "work"]` is not an attribute path (RFC 7644 §3.9 allows none), but clients send
+ * it; it selects the attribute as a whole.
+ */
+function withoutValueFilters(list: string): string {
+  return list.replace(/\[[^\]]*\]/g, '');
 }
 
 /** Parameter names compare case-insensitively: clients send `startindex` and `Filter` too. */

@@ -56,13 +56,24 @@ export function registerResourceRoutes(
   });
 
   scope.patch<IdParams>(`${endpoint}/:id`, async (request, reply) => {
-    return sendResource(reply, await service.patch(request.params.id, request.body, readOptions(request)));
+    const options = readOptions(request);
+    const patched = await service.patch(request.params.id, request.body, options);
+    // RFC 7644 §3.5.2 allows 200 with the resource or 204. Entra and Microsoft's test collection
+    // expect 204; the resource is returned when asked for (attributes) and to Okta.
+    const wantsBody =
+      options.attributes !== undefined || options.excludedAttributes !== undefined || isOkta(request);
+    if (!wantsBody) return reply.status(204).send();
+    return sendResource(reply, patched);
   });
 
   scope.delete<IdParams>(`${endpoint}/:id`, async (request, reply) => {
     await service.delete(request.params.id);
     return reply.status(204).send();
   });
+}
+
+function isOkta(request: FastifyRequest): boolean {
+  return /okta/i.test(request.headers['user-agent'] ?? '');
 }
 
 function sendResource(reply: FastifyReply, resource: Record<string, unknown>): FastifyReply {

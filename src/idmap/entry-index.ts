@@ -7,12 +7,12 @@ import type { IdMapEntry, ResourceTypeName } from './types.js';
  */
 export class IdMapConflictError extends Error {
   readonly resourceType: ResourceTypeName;
-  readonly key: 'appId' | 'externalId';
+  readonly key: 'appId';
   readonly value: string;
   /** The SCIM id that already holds the key. */
   readonly heldBy: string;
 
-  constructor(resourceType: ResourceTypeName, key: 'appId' | 'externalId', value: string, heldBy: string) {
+  constructor(resourceType: ResourceTypeName, key: 'appId', value: string, heldBy: string) {
     super(`${resourceType} ${key} "${value}" is already mapped to SCIM id ${heldBy}`);
     this.name = 'IdMapConflictError';
     this.resourceType = resourceType;
@@ -62,18 +62,17 @@ export class EntryIndex {
     return scimId === undefined ? undefined : index?.byScimId.get(scimId);
   }
 
-  /** Throws {@link IdMapConflictError} if another resource holds `entry`'s appId or externalId. */
+  /**
+   * Throws {@link IdMapConflictError} if another resource holds `entry`'s appId. externalId is not
+   * unique in SCIM (RFC 7643 §3.1 gives it no uniqueness), so the latest writer of an externalId
+   * is the one `findByExternalId` returns.
+   */
   assertNoConflict(entry: IdMapEntry): void {
     const index = this.types.get(entry.resourceType);
     if (!index) return;
     const appHolder = index.byAppId.get(entry.appId);
     if (appHolder !== undefined && appHolder !== entry.scimId) {
       throw new IdMapConflictError(entry.resourceType, 'appId', entry.appId, appHolder);
-    }
-    if (entry.externalId === undefined) return;
-    const externalHolder = index.byExternalId.get(entry.externalId);
-    if (externalHolder !== undefined && externalHolder !== entry.scimId) {
-      throw new IdMapConflictError(entry.resourceType, 'externalId', entry.externalId, externalHolder);
     }
   }
 

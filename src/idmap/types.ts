@@ -23,6 +23,11 @@ export interface IdMapEntry {
   externalId?: string;
   /** Keyed by SCIM attribute path, e.g. `userName`. */
   preserved?: Record<string, PreservedValue>;
+  /**
+   * Groups: the `display` text the client sent per member SCIM id, echoed back when the app
+   * cannot supply one (Microsoft's test collection checks this).
+   */
+  memberDisplays?: Record<string, string>;
   /** ISO 8601; the app may have no timestamps of its own. */
   created: string;
   lastModified: string;

@@ -66,7 +66,9 @@ export class ResourceCodec {
     if (resource.externalId === undefined && entry.externalId !== undefined)
       resource.externalId = entry.externalId;
     if (type === 'Group') {
-      const members = options.withMembers ? await this.membersToScim(resource.members) : [];
+      const members = options.withMembers
+        ? await this.membersToScim(resource.members, entry.memberDisplays)
+        : [];
       if (members.length > 0) resource.members = members;
       else delete resource.members;
     }
@@ -138,12 +140,20 @@ export class ResourceCodec {
         );
         continue;
       }
-      throw scimErrors.invalidValue(`Member ${scimId} is not a known User`);
+      // A member the adapter never provisioned cannot be written to the app; failing the whole
+      // request would make the IdP retry the group for hours, so it is skipped and logged.
+      this.deps.log.warn(
+        { member: scimId },
+        'ignored an unknown member (not a User provisioned through this endpoint)',
+      );
     }
     return out;
   }
 
-  private async membersToScim(members: unknown): Promise<Array<Record<string, unknown>>> {
+  private async membersToScim(
+    members: unknown,
+    displays: Record<string, string> | undefined,
+  ): Promise<Array<Record<string, unknown>>> {
     if (!Array.isArray(members)) return [];
     const out: Array<Record<string, unknown>> = [];
     for (const member of members) {
@@ -155,9 +165,24 @@ export class ResourceCodec {
         value: entry.scimId,
         type: 'User',
       };
+      const display = displays?.[entry.scimId];
+      if (scimMember.display === undefined && display !== undefined) scimMember.display = display;
       out.push(scimMember);
     }
     return out;
+  }
+
+  /** The member display texts a client sent (`display`, or `displayName` as some send), by SCIM id. */
+  memberDisplays(resource: ScimResource): Record<string, string> | undefined {
+    if (!Array.isArray(resource.members)) return undefined;
+    const displays: Record<string, string> = {};
+    for (const member of resource.members) {
+      if (!isPlainObject(member)) continue;
+      const text = member.display ?? member.displayName;
+      const id = memberValue(member);
+      if (id !== undefined && typeof text === 'string') displays[id] = text;
+    }
+    return Object.keys(displays).length > 0 ? displays : undefined;
   }
 
   private now(): string {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { OperationOutcome } from '../connector/connector.js';
 import type { ResourceTypeName } from '../connector/mapping-types.js';
+import { IdMapConflictError } from '../idmap/entry-index.js';
 import type { IdMapEntry } from '../idmap/types.js';
 import { isPlainObject } from '../scim/attributes.js';
 import { isScimError, scimErrors } from '../scim/errors.js';
@@ -64,7 +65,9 @@ export class ResourceService {
     if (typeof resource.externalId === 'string') entry.externalId = resource.externalId;
     const preserved = this.codec.preservedValues(this.type, resource, derived);
     if (preserved) entry.preserved = preserved;
-    await this.deps.idMap.put(entry);
+    const displays = this.codec.memberDisplays(resource);
+    if (displays) entry.memberDisplays = displays;
+    await this.claim(entry);
     // Attributes the app's create call cannot carry follow in their dedicated calls.
     const members = omits.has('members') && Array.isArray(input.members) ? input.members : [];
     const deactivate = omits.has('active') && resource.active === false;
@@ -176,8 +179,29 @@ export class ResourceService {
     const preserved = this.codec.preservedValues(this.type, next, derived);
     if (preserved) entry.preserved = preserved;
     else delete entry.preserved;
+    const displays = this.codec.memberDisplays(next);
+    if (displays) entry.memberDisplays = displays;
+    else delete entry.memberDisplays;
     await this.deps.idMap.put(entry);
     return this.codec.present(this.type, record, { entry, withMembers: true });
+  }
+
+  /**
+   * Records a resource the app has just created. An older entry holding the same app id is stale:
+   * the app deleted that object outside SCIM and reused its id (Redmine does), so it gives way.
+   */
+  private async claim(entry: IdMapEntry): Promise<void> {
+    try {
+      await this.deps.idMap.put(entry);
+    } catch (error) {
+      if (!(error instanceof IdMapConflictError)) throw error;
+      this.deps.log.warn(
+        { resourceType: this.type, appId: entry.appId, staleScimId: error.heldBy },
+        'app id reused by the app; dropping the stale mapping',
+      );
+      await this.deps.idMap.delete(this.type, error.heldBy);
+      await this.deps.idMap.put(entry);
+    }
   }
 
   private async changeMembers(appId: string, add: string[], remove: string[]): Promise<void> {

@@ -75,7 +75,11 @@ export function tokenize(text: string): Token[] {
       continue;
     }
     let token: Token;
-    if (ch === '"') {
+    const previous = tokens[tokens.length - 1];
+    const bare = previous?.kind === 'compare' && ch !== '"' ? readBareValue(text, pos) : undefined;
+    if (bare) {
+      token = bare;
+    } else if (ch === '"') {
       token = readString(text, pos);
     } else if (ch === '-' || (ch >= '0' && ch <= '9')) {
       token = readNumber(text, pos);
@@ -102,6 +106,23 @@ export function tokenize(text: string): Token[] {
   }
   tokens.push({ kind: 'end', text: '', pos: text.length });
   return tokens;
+}
+
+/**
+ * A comparison value written without quotes (`userName sw O`, `meta.created gt 2015-10-10T14:38:21Z`).
+ * Not RFC 7644 syntax, but Microsoft's published SCIM test collection sends it, so a value that is
+ * not a JSON literal is read as a string up to the next space, ')' or ']'.
+ */
+function readBareValue(text: string, start: number): Token | undefined {
+  const raw = readWhile(text, start, /[^\s()[\]"]/);
+  const isWord = /^[A-Za-z]/.test(raw);
+  const isDate = /^\d{4}-\d{2}-\d{2}/.test(raw);
+  if (!isWord && !isDate) return undefined;
+  const literal = LITERALS.get(raw.toLowerCase());
+  if (literal !== undefined) return undefined;
+  if (COMPARE_OPERATORS.has(raw.toLowerCase()) || ['pr', 'and', 'or', 'not'].includes(raw.toLowerCase()))
+    return undefined;
+  return { kind: 'value', value: raw, text: raw, pos: start };
 }
 
 function classifyWord(word: string, pos: number): Token {

@@ -249,7 +249,7 @@ describe('accounts', () => {
     expect(account.enabled).toBe(false);
   });
 
-  it('refuses a duplicate login or email in a different case with 409', async () => {
+  it('refuses a duplicate login in a different case with 409, but lets accounts share an e-mail', async () => {
     const login = uniq('Dup.User');
     await createAccount({ login, email: `${login}@Acme.test` });
 
@@ -260,25 +260,20 @@ describe('accounts', () => {
     expect(sameLogin.status).toBe(409);
     expect(sameLogin.json).toEqual({ error: 'conflict', message: 'login already exists' });
 
+    const sharedEmail = `${login.toLowerCase()}@acme.TEST`;
     const sameEmail = await call('/api/accounts', {
       method: 'POST',
-      body: {
-        account: {
-          login: uniq('other'),
-          first_name: 'A',
-          last_name: 'B',
-          email: `${login.toLowerCase()}@acme.TEST`,
-        },
-      },
+      body: { account: { login: uniq('other'), first_name: 'A', last_name: 'B', email: sharedEmail } },
     });
-    expect(sameEmail.status).toBe(409);
-    expect(sameEmail.json).toEqual({ error: 'conflict', message: 'email already exists' });
+    expect(sameEmail.status).toBe(201);
+    const byEmail = await call(`/api/accounts?email=${encodeURIComponent(sharedEmail)}`);
+    expect((byEmail.json as { total: number }).total).toBe(2);
   });
 
   it('reports every invalid field at once', async () => {
     const res = await call('/api/accounts', {
       method: 'POST',
-      body: { account: { first_name: '', last_name: 42, email: 'no-at-sign', enabled: 'yes', phone: 5 } },
+      body: { account: { first_name: '', last_name: 42, email: 7, enabled: 'yes', phone: 5 } },
     });
     expect(res.status).toBe(400);
     expect(res.json).toEqual({
@@ -287,7 +282,7 @@ describe('accounts', () => {
         login: 'is required',
         first_name: 'is required',
         last_name: 'must be a string',
-        email: 'must be a valid email address',
+        email: 'must be a string',
         phone: 'must be a string',
         enabled: 'must be a boolean',
       },
