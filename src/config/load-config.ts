@@ -39,7 +39,9 @@ export function loadConfig(
   const absolute = resolve(file);
   const source = readYamlSource(absolute, text);
   const { data, issues } = expandEnv(source, env);
-  issues.push(...validateConfigSchema(source, data));
+  // A value whose variable is unset is reported once, as unset, not again as an invalid value.
+  const unset = new Set(issues.map((i) => i.path));
+  issues.push(...validateConfigSchema(source, data).filter((i) => !unset.has(i.path)));
   if (issues.length > 0) throw new ConfigError(issues);
   const raw = data as RawConfig;
   const semanticIssues: ConfigIssue[] = [];
@@ -48,7 +50,11 @@ export function loadConfig(
     const name = token.name ?? `token-${index + 1}`;
     if (tokenNames.has(name)) {
       semanticIssues.push(
-        source.issue(['auth', 'bearer', 'tokens', index, 'name'], `duplicate token name '${name}'`),
+        source.issue(
+          ['auth', 'bearer', 'tokens', index, 'name'],
+          `duplicate token name '${name}'`,
+          'give each token its own name',
+        ),
       );
     }
     tokenNames.add(name);

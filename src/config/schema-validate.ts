@@ -7,7 +7,14 @@ import type { PathSegment, YamlSource } from './yaml-source.js';
  * use for completion) and turns every violation into a located issue with a fix.
  */
 export function createSchemaValidator(schema: object): (source: YamlSource, data: unknown) => ConfigIssue[] {
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+  // coerceTypes: values from ${ENV} expansion are strings ("8080" for a port).
+  const ajv = new Ajv({
+    allErrors: true,
+    verbose: true,
+    strict: true,
+    allowUnionTypes: true,
+    coerceTypes: true,
+  });
   ajv.addVocabulary(['x-fix']);
   ajv.addFormat('date-time', { validate: (s: string) => !Number.isNaN(Date.parse(s)) });
   ajv.addFormat('uri', { validate: (s: string) => URL.canParse(s) });
@@ -46,10 +53,36 @@ function toIssue(source: YamlSource, error: ErrorObject): ConfigIssue {
     }
     case 'enum': {
       const allowed = (error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ');
-      return source.issue(path, `must be one of ${allowed}`, fix);
+      return source.issue(path, `must be one of ${allowed}`, fix ?? `use one of ${allowed}`);
     }
     default:
-      return source.issue(path, error.message ?? `fails ${error.keyword}`, fix);
+      return source.issue(path, error.message ?? `fails ${error.keyword}`, fix ?? defaultFix(error));
+  }
+}
+
+/** A fix for rules whose schema gives no `x-fix`, derived from the rule itself. */
+function defaultFix(error: ErrorObject): string | undefined {
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'type':
+      return `write a value of type ${String(params.type)}`;
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return `use a number ${String(params.comparison)} ${String(params.limit)}`;
+    case 'minLength':
+      return 'use a non-empty value';
+    case 'minItems':
+      return `list at least ${String(params.limit)} item(s)`;
+    case 'minProperties':
+      return 'add at least one entry';
+    case 'pattern':
+      return `match the pattern ${String(params.pattern)}`;
+    case 'format':
+      return `write a valid ${String(params.format)}`;
+    default:
+      return undefined;
   }
 }
 
