@@ -15,7 +15,7 @@ import { opsPlugin } from './ops/ops-routes.js';
 import { passthroughPlugin } from './passthrough/passthrough.js';
 import type { ResourceSchema } from './scim/schema-types.js';
 import { groupResourceSchema, userResourceSchema } from './scim/schemas/resource-schema.js';
-import { KeyedLock } from './service/keyed-lock.js';
+import { KeyedLock, type ResourceLock } from './service/keyed-lock.js';
 import { ResourceService } from './service/resource-service.js';
 import { DEFAULT_LIMITS, type ServiceDeps, type ServiceLimits } from './service/service-deps.js';
 
@@ -23,6 +23,8 @@ import { DEFAULT_LIMITS, type ServiceDeps, type ServiceLimits } from './service/
 export interface AppDependencies {
   dispatcher?: Dispatcher;
   idMapStore?: IdMapStore;
+  /** Per-resource write lock; replicas sharing one id map need a shared (Redis) lock. */
+  lock?: ResourceLock;
   logger?: Logger;
   limits?: Partial<ServiceLimits>;
   now?: () => Date;
@@ -55,7 +57,7 @@ export async function buildApp(
     connector,
     idMap,
     schemas: schemas as Record<ResourceTypeName, ResourceSchema>,
-    locks: new KeyedLock(),
+    locks: dependencies.lock ?? new KeyedLock(),
     log: logger,
     limits,
     ...(dependencies.now ? { now: dependencies.now } : {}),

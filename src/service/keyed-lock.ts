@@ -1,8 +1,16 @@
 /**
+ * Serialises read-apply-write per resource. The in-process KeyedLock serves one replica; a
+ * distributed implementation (Redis) serves several replicas sharing one id map.
+ */
+export interface ResourceLock {
+  run<T>(key: string, work: () => Promise<T>): Promise<T>;
+}
+
+/**
  * Serialises work per key inside one process: read-apply-write on one resource must not
  * interleave with another, or concurrent PATCHes lose updates. Keys with no waiters are dropped.
  */
-export class KeyedLock {
+export class KeyedLock implements ResourceLock {
   private readonly tails = new Map<string, Promise<void>>();
 
   async run<T>(key: string, work: () => Promise<T>): Promise<T> {

@@ -110,7 +110,13 @@ export class ResourceService {
     const operations = parsePatchRequest(body);
     return this.withLock(scimId, async () => {
       const current = await this.read(scimId, true);
-      const { resource: patched, changed } = applyPatch(current.resource, operations, this.schema);
+      // With its id, so a path-less replace that echoes the id (Okta's group PATCH) changes nothing
+      // there instead of failing as a write to a read-only attribute.
+      const { resource: patched, changed } = applyPatch(
+        { ...current.resource, id: scimId },
+        operations,
+        this.schema,
+      );
       if (!changed) return this.respond(current, options);
       const next = validateResource(patched, this.schema, 'replace');
       const written = await this.write(current, next);
