@@ -1,14 +1,17 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
-import type { DeploymentConfig } from './config/deployment-config.js';
-import { Connector } from './connector/connector.js';
+import { DEFAULTS, type DeploymentConfig } from './config/deployment-config.js';
+import { Connector, type UpstreamObserver } from './connector/connector.js';
 import type { CompiledMapping, ResourceTypeName } from './connector/mapping-types.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './connector/retry-policy.js';
 import { UpstreamClient } from './connector/upstream-client.js';
 import { scimPlugin } from './http/scim-plugin.js';
 import { FileIdMapStore } from './idmap/file-store.js';
 import { IdMap } from './idmap/id-map.js';
 import { MemoryIdMapStore } from './idmap/memory-store.js';
+import { RedisResourceLock } from './idmap/redis-lock.js';
+import { RedisIdMapStore, redactRedisUrl } from './idmap/redis-store.js';
 import type { IdMapStore } from './idmap/types.js';
 import { createLogger } from './ops/logger.js';
 import { opsPlugin } from './ops/ops-routes.js';
@@ -27,6 +30,9 @@ export interface AppDependencies {
   lock?: ResourceLock;
   logger?: Logger;
   limits?: Partial<ServiceLimits>;
+  /** Backoff settings (tests shorten the delays). */
+  retry?: Partial<RetryPolicy>;
+  observeUpstream?: UpstreamObserver;
   now?: () => Date;
 }
 
@@ -47,9 +53,15 @@ export async function buildApp(
     concurrency: config.upstream.concurrency,
     ...(dependencies.dispatcher ? { dispatcher: dependencies.dispatcher } : {}),
   });
-  const connector = new Connector(mapping, client);
-  const store = dependencies.idMapStore ?? (await openStore(config));
-  const idMap = new IdMap(store, { cacheSize: config.idMap.cacheSize });
+  const connector = new Connector(mapping, client, dependencies.observeUpstream, {
+    concurrency: config.upstream.concurrency,
+    maxQueue: config.upstream.maxQueue,
+    retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: config.upstream.retries + 1, ...dependencies.retry },
+  });
+  const store = dependencies.idMapStore ?? (await openStore(config, logger));
+  // A store shared by replicas is read through, never cached: the others write to it too.
+  const shared = store instanceof RedisIdMapStore;
+  const idMap = new IdMap(store, { cacheSize: shared ? 0 : config.idMap.cacheSize });
   const limits = { ...DEFAULT_LIMITS, ...dependencies.limits };
 
   const schemas = resourceSchemas(mapping, false);
@@ -57,7 +69,7 @@ export async function buildApp(
     connector,
     idMap,
     schemas: schemas as Record<ResourceTypeName, ResourceSchema>,
-    locks: dependencies.lock ?? new KeyedLock(),
+    locks: dependencies.lock ?? (shared ? redisLock(store, logger) : new KeyedLock()),
     log: logger,
     limits,
     ...(dependencies.now ? { now: dependencies.now } : {}),
@@ -94,9 +106,43 @@ export async function buildApp(
   return app;
 }
 
-async function openStore(config: DeploymentConfig): Promise<IdMapStore> {
+async function openStore(config: DeploymentConfig, logger: Logger): Promise<IdMapStore> {
   if (config.idMap.store === 'memory') return new MemoryIdMapStore();
+  if (config.idMap.store === 'redis') {
+    const url = config.idMap.redis?.url ?? DEFAULTS.redisUrl;
+    const keyPrefix = config.idMap.redis?.keyPrefix ?? DEFAULTS.redisKeyPrefix;
+    // Only the redacted URL is ever logged: the real one may carry the password.
+    const redis = redactRedisUrl(url);
+    const store = await RedisIdMapStore.open(url, {
+      keyPrefix,
+      connectionName: 'scim-sidecar',
+      onConnectionChange: (error) => {
+        if (error)
+          logger.warn({ redis, reason: error.message }, 'lost the connection to Redis; reconnecting');
+        else logger.info({ redis }, 'reconnected to Redis');
+      },
+    });
+    logger.info({ redis, keyPrefix }, 'id map store: Redis');
+    return store;
+  }
   return FileIdMapStore.open(config.idMap.path);
+}
+
+/** The per-resource lock replicas sharing a Redis id map take, on the store's connection. */
+function redisLock(store: RedisIdMapStore, logger: Logger): RedisResourceLock {
+  return new RedisResourceLock(store.client, {
+    keyPrefix: store.keyPrefix,
+    onLeaseLost: (key) =>
+      logger.warn(
+        { key },
+        'a resource lock lease expired while its write was running; writes may have overlapped',
+      ),
+    onError: (error, key) =>
+      logger.warn(
+        { key, reason: error instanceof Error ? error.message : String(error) },
+        'resource lock renewal or release failed',
+      ),
+  });
 }
 
 /**

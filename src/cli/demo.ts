@@ -22,13 +22,22 @@ export async function demo(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const mappingFile = packagePath('mappings/demo.yaml');
   const config: DeploymentConfig = {
     file: '<demo>',
-    server: { host, port, basePath: DEFAULTS.basePath, bodyLimit: DEFAULTS.bodyLimit, trustProxy: false },
+    server: {
+      host,
+      port,
+      basePath: DEFAULTS.basePath,
+      bodyLimit: DEFAULTS.bodyLimit,
+      trustProxy: false,
+      requestDeadlineMs: DEFAULTS.requestDeadlineMs,
+    },
     auth: { bearer: { tokens: [{ name: 'demo', hash: hashToken(token) }] } },
     upstream: {
       baseUrl: demoApp.url,
       auth: { header: { name: 'X-Api-Key', value: apiKey } },
       timeoutMs: DEFAULTS.upstreamTimeoutMs,
       concurrency: DEFAULTS.upstreamConcurrency,
+      maxQueue: DEFAULTS.upstreamMaxQueue,
+      retries: DEFAULTS.upstreamRetries,
     },
     mapping: mappingFile,
     idMap: { store: 'memory', path: '', cacheSize: DEFAULTS.idMapCacheSize },

@@ -1,5 +1,7 @@
+import { dirname, resolve } from 'node:path';
 import { ConfigError } from '../config/config-error.js';
 import { loadConfig } from '../config/load-config.js';
+import { readYamlSource } from '../config/yaml-source.js';
 import { loadMapping } from '../connector/load-mapping.js';
 
 /**
@@ -17,6 +19,8 @@ export function validateCommand(
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     problems.push(error.message);
+    // Check the mapping too, so one run shows every problem in both files.
+    mappingFile = mappingPathOf(configFile);
   }
   if (mappingFile) {
     try {
@@ -30,4 +34,18 @@ export function validateCommand(
     }
   }
   return { ok: false, report: `${problems.join('\n')}\n` };
+}
+
+/** The mapping file a config names, read without validating the rest of the config. */
+function mappingPathOf(configFile: string): string | undefined {
+  try {
+    const data = readYamlSource(resolve(configFile)).data;
+    const mapping =
+      typeof data === 'object' && data !== null ? (data as { mapping?: unknown }).mapping : undefined;
+    return typeof mapping === 'string' && !mapping.includes('${')
+      ? resolve(dirname(resolve(configFile)), mapping)
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }

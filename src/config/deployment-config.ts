@@ -7,15 +7,52 @@ export interface BearerTokenConfig {
   expiresAt?: Date;
 }
 
+/** OAuth 2.0 access tokens (JWT) issued by Microsoft Entra ID or another OpenID provider. */
+export interface JwtAuthConfig {
+  issuer: string | string[];
+  audience: string | string[];
+  /** Where the provider publishes its signing keys (JWKS). */
+  jwksUri: string;
+  /** Accepted signing algorithms; never `none` or HMAC. */
+  algorithms: string[];
+  clockToleranceSec: number;
+  /** When set, only tokens issued to these clients (`appid` / `azp`) are accepted. */
+  allowedClientIds?: string[];
+}
+
 export interface InboundAuthConfig {
   bearer?: { tokens: BearerTokenConfig[] };
   basic?: { username: string; passwordHash: string };
+  jwt?: JwtAuthConfig;
 }
+
+export interface TlsConfig {
+  /** Absolute paths of the PEM certificate (chain) and private key; re-read when they change. */
+  certFile: string;
+  keyFile: string;
+  minVersion: 'TLSv1.2' | 'TLSv1.3';
+}
+
+export interface AuthThrottleConfig {
+  /** Failed authentications from one client address within `windowSec` that block it. */
+  maxFailures: number;
+  windowSec: number;
+  blockSec: number;
+}
+
+/** Where the audit trail goes: standard output, a file (absolute path), or nowhere. */
+export type AuditDestination = 'stdout' | 'off' | { file: string };
 
 export interface UpstreamAuthConfig {
   header?: { name: string; value: string };
   bearer?: string;
   basic?: { username: string; password: string };
+}
+
+export interface RedisConfig {
+  /** `redis://[:password@]host[:port][/db]`; may hold a password, so never log it as is. */
+  url: string;
+  keyPrefix: string;
 }
 
 export interface DeploymentConfig {
@@ -28,6 +65,15 @@ export interface DeploymentConfig {
     publicUrl?: string;
     bodyLimit: number;
     trustProxy: boolean;
+    requestDeadlineMs: number;
+    /** Serve HTTPS directly; absent: plain HTTP (behind a TLS-terminating proxy). */
+    tls?: TlsConfig;
+    /** CIDR ranges allowed to call SCIM routes; absent or empty: any address. */
+    allowList?: string[];
+    /** CIDR ranges of proxies whose X-Forwarded-For is believed. */
+    trustedProxies?: string[];
+    /** Absent: no throttling (loadConfig always fills it for a config file). */
+    authThrottle?: AuthThrottleConfig;
   };
   auth: InboundAuthConfig;
   upstream: {
@@ -35,11 +81,23 @@ export interface DeploymentConfig {
     auth: UpstreamAuthConfig;
     timeoutMs: number;
     concurrency: number;
+    maxQueue: number;
+    retries: number;
   };
   /** Absolute path of the mapping file. */
   mapping: string;
-  idMap: { store: 'file' | 'memory'; path: string; cacheSize: number };
-  logging: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  idMap: {
+    store: 'file' | 'memory' | 'redis';
+    path: string;
+    cacheSize: number;
+    /** Set when `store` is `redis`. */
+    redis?: RedisConfig;
+  };
+  logging: {
+    level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+    /** Absent: no audit trail (loadConfig fills in `stdout` for a config file). */
+    audit?: AuditDestination;
+  };
 }
 
 export const DEFAULTS = {
@@ -49,7 +107,17 @@ export const DEFAULTS = {
   bodyLimit: 1024 * 1024,
   upstreamTimeoutMs: 15_000,
   upstreamConcurrency: 16,
+  upstreamMaxQueue: 256,
+  upstreamRetries: 2,
+  requestDeadlineMs: 40_000,
   idMapPath: './data/idmap.jsonl',
   idMapCacheSize: 10_000,
+  redisUrl: 'redis://127.0.0.1:6379',
+  redisKeyPrefix: 'scim-sidecar',
   logLevel: 'info',
+  jwtAlgorithms: ['RS256'],
+  jwtClockToleranceSec: 60,
+  tlsMinVersion: 'TLSv1.2',
+  authThrottle: { maxFailures: 10, windowSec: 60, blockSec: 300 },
+  audit: 'stdout',
 } as const;

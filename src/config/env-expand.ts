@@ -11,8 +11,10 @@ const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 export function expandEnv(
   source: YamlSource,
   env: NodeJS.ProcessEnv,
-): { data: unknown; issues: ConfigIssue[] } {
+): { data: unknown; issues: ConfigIssue[]; expanded: Set<string> } {
   const issues: ConfigIssue[] = [];
+  /** JSON pointers of values that came from the environment (strings that may stand for numbers). */
+  const fromEnvironment = new Set<string>();
   const walk = (value: unknown, path: PathSegment[]): unknown => {
     if (typeof value === 'string') return expandString(value, path);
     if (Array.isArray(value)) return value.map((item, i) => walk(item, [...path, i]));
@@ -25,6 +27,7 @@ export function expandEnv(
   };
   const expandString = (text: string, path: PathSegment[]): string => {
     if (!text.includes('${')) return text;
+    fromEnvironment.add(toPointer(path));
     const placeholder = '\u0000';
     const escaped = text.replaceAll('$${', placeholder);
     const expanded = escaped.replace(ENV_REFERENCE, (_match, name: string, fallback: string | undefined) => {
@@ -38,5 +41,9 @@ export function expandEnv(
     });
     return expanded.replaceAll(placeholder, '${');
   };
-  return { data: walk(source.data, []), issues };
+  return { data: walk(source.data, []), issues, expanded: fromEnvironment };
+}
+
+export function toPointer(path: PathSegment[]): string {
+  return path.map((s) => `/${String(s).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
 }

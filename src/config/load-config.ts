@@ -1,9 +1,22 @@
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, type ConfigIssue } from './config-error.js';
-import { DEFAULTS, type DeploymentConfig, type InboundAuthConfig } from './deployment-config.js';
+import {
+  DEFAULTS,
+  type DeploymentConfig,
+  type InboundAuthConfig,
+  type RedisConfig,
+} from './deployment-config.js';
 import { expandEnv } from './env-expand.js';
 import { createSchemaValidator } from './schema-validate.js';
+import {
+  auditDestination,
+  jwtAuth,
+  type RawJwtAuth,
+  type RawSecurityServer,
+  securityIssues,
+  serverSecurity,
+} from './security-config.js';
 import { readYamlSource } from './yaml-source.js';
 
 const require = createRequire(import.meta.url);
@@ -11,20 +24,16 @@ const validateConfigSchema = createSchemaValidator(require('../../schemas/config
 
 /** The raw shape accepted by config.schema.json (after the schema check passed). */
 interface RawConfig {
-  server?: Partial<DeploymentConfig['server']>;
+  server?: Partial<Omit<DeploymentConfig['server'], keyof RawSecurityServer>> & RawSecurityServer;
   auth: {
     bearer?: { tokens: Array<{ name?: string; hash: string; expiresAt?: string }> };
     basic?: { username: string; passwordHash: string };
+    jwt?: RawJwtAuth;
   };
-  upstream: {
-    baseUrl: string;
-    auth?: DeploymentConfig['upstream']['auth'];
-    timeoutMs?: number;
-    concurrency?: number;
-  };
+  upstream: Partial<DeploymentConfig['upstream']> & { baseUrl: string };
   mapping: string;
-  idMap?: Partial<DeploymentConfig['idMap']>;
-  logging?: Partial<DeploymentConfig['logging']>;
+  idMap?: Partial<Omit<DeploymentConfig['idMap'], 'redis'>> & { redis?: Partial<RedisConfig> };
+  logging?: Partial<Omit<DeploymentConfig['logging'], 'audit'>> & { audit?: string };
 }
 
 /**
@@ -38,10 +47,10 @@ export function loadConfig(
 ): DeploymentConfig {
   const absolute = resolve(file);
   const source = readYamlSource(absolute, text);
-  const { data, issues } = expandEnv(source, env);
+  const { data, issues, expanded } = expandEnv(source, env);
   // A value whose variable is unset is reported once, as unset, not again as an invalid value.
   const unset = new Set(issues.map((i) => i.path));
-  issues.push(...validateConfigSchema(source, data).filter((i) => !unset.has(i.path)));
+  issues.push(...validateConfigSchema(source, data, expanded).filter((i) => !unset.has(i.path)));
   if (issues.length > 0) throw new ConfigError(issues);
   const raw = data as RawConfig;
   const semanticIssues: ConfigIssue[] = [];
@@ -65,6 +74,18 @@ export function loadConfig(
       source.issue(['upstream', 'auth'], 'choose one of header, bearer or basic', 'keep a single method'),
     );
   }
+  const redisUrl = raw.idMap?.redis?.url;
+  if (redisUrl !== undefined && !URL.canParse(redisUrl)) {
+    // The value is not echoed: it may hold a password.
+    semanticIssues.push(
+      source.issue(
+        ['idMap', 'redis', 'url'],
+        'is not a valid URL',
+        'write redis://[:password@]host[:port][/db]; percent-encode reserved characters in the password',
+      ),
+    );
+  }
+  semanticIssues.push(...securityIssues(source, raw.server, raw.auth.jwt));
   if (semanticIssues.length > 0) throw new ConfigError(semanticIssues);
   const baseDir = dirname(absolute);
   return {
@@ -76,6 +97,8 @@ export function loadConfig(
       ...(raw.server?.publicUrl ? { publicUrl: raw.server.publicUrl.replace(/\/+$/, '') } : {}),
       bodyLimit: raw.server?.bodyLimit ?? DEFAULTS.bodyLimit,
       trustProxy: raw.server?.trustProxy ?? false,
+      requestDeadlineMs: raw.server?.requestDeadlineMs ?? DEFAULTS.requestDeadlineMs,
+      ...serverSecurity(raw.server, baseDir),
     },
     auth: toInboundAuth(raw.auth),
     upstream: {
@@ -83,14 +106,27 @@ export function loadConfig(
       auth: upstreamAuth,
       timeoutMs: raw.upstream.timeoutMs ?? DEFAULTS.upstreamTimeoutMs,
       concurrency: raw.upstream.concurrency ?? DEFAULTS.upstreamConcurrency,
+      maxQueue: raw.upstream.maxQueue ?? DEFAULTS.upstreamMaxQueue,
+      retries: raw.upstream.retries ?? DEFAULTS.upstreamRetries,
     },
     mapping: resolve(baseDir, raw.mapping),
     idMap: {
       store: raw.idMap?.store ?? 'file',
       path: resolve(baseDir, raw.idMap?.path ?? DEFAULTS.idMapPath),
       cacheSize: raw.idMap?.cacheSize ?? DEFAULTS.idMapCacheSize,
+      ...(raw.idMap?.store === 'redis'
+        ? {
+            redis: {
+              url: raw.idMap.redis?.url ?? DEFAULTS.redisUrl,
+              keyPrefix: raw.idMap.redis?.keyPrefix ?? DEFAULTS.redisKeyPrefix,
+            },
+          }
+        : {}),
     },
-    logging: { level: raw.logging?.level ?? DEFAULTS.logLevel },
+    logging: {
+      level: raw.logging?.level ?? DEFAULTS.logLevel,
+      audit: auditDestination(raw.logging?.audit, baseDir),
+    },
   };
 }
 
@@ -106,5 +142,6 @@ function toInboundAuth(raw: RawConfig['auth']): InboundAuthConfig {
     };
   }
   if (raw.basic) auth.basic = { ...raw.basic };
+  if (raw.jwt) auth.jwt = jwtAuth(raw.jwt);
   return auth;
 }

@@ -6,23 +6,48 @@ import type { PathSegment, YamlSource } from './yaml-source.js';
  * Validates parsed YAML against one of the JSON Schemas in `schemas/` (the same files editors
  * use for completion) and turns every violation into a located issue with a fix.
  */
-export function createSchemaValidator(schema: object): (source: YamlSource, data: unknown) => ConfigIssue[] {
-  // coerceTypes: values from ${ENV} expansion are strings ("8080" for a port).
-  const ajv = new Ajv({
-    allErrors: true,
-    verbose: true,
-    strict: true,
-    allowUnionTypes: true,
-    coerceTypes: true,
-  });
+export function createSchemaValidator(
+  schema: object,
+): (source: YamlSource, data: unknown, fromEnvironment?: ReadonlySet<string>) => ConfigIssue[] {
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
   ajv.addVocabulary(['x-fix']);
   ajv.addFormat('date-time', { validate: (s: string) => !Number.isNaN(Date.parse(s)) });
   ajv.addFormat('uri', { validate: (s: string) => URL.canParse(s) });
   const validate: ValidateFunction = ajv.compile(schema);
-  return (source, data) => {
+  return (source, data, fromEnvironment = new Set()) => {
     if (validate(data)) return [];
+    // Values from ${ENV} are strings ("8080" for a port): convert those, and only those, to the
+    // type the schema wants, then check again. A blank value in the file stays an error.
+    const converted = (validate.errors ?? []).filter(
+      (e) => e.keyword === 'type' && fromEnvironment.has(e.instancePath) && convertInPlace(data, e),
+    );
+    if (converted.length > 0 && validate(data)) return [];
     return dedupe((validate.errors ?? []).filter(isReportable).map((e) => toIssue(source, e)));
   };
+}
+
+function convertInPlace(data: unknown, error: ErrorObject): boolean {
+  const path = pointerToPath(error.instancePath);
+  const key = path.pop();
+  let parent: unknown = data;
+  for (const segment of path) parent = (parent as Record<string | number, unknown>)[segment];
+  if (key === undefined || typeof parent !== 'object' || parent === null) return false;
+  const container = parent as Record<string | number, unknown>;
+  const value = container[key];
+  if (typeof value !== 'string') return false;
+  const wanted = String((error.params as { type?: unknown }).type);
+  if (
+    (wanted === 'integer' && /^-?\d+$/.test(value)) ||
+    (wanted === 'number' && /^-?\d+(\.\d+)?$/.test(value))
+  ) {
+    container[key] = Number(value);
+    return true;
+  }
+  if (wanted === 'boolean' && (value === 'true' || value === 'false')) {
+    container[key] = value === 'true';
+    return true;
+  }
+  return false;
 }
 
 /** `oneOf` reports its branches' failures too; the branch errors are enough. */

@@ -1,4 +1,7 @@
-import { scimErrors } from '../scim/errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ScimError, scimErrors } from '../scim/errors.js';
+import { ConcurrencyGate } from './concurrency-gate.js';
+import { remainingMs } from './deadline.js';
 import type { Expression } from './expression.js';
 import type {
   CompiledMapping,
@@ -8,7 +11,9 @@ import type {
   ResourceTypeName,
 } from './mapping-types.js';
 import { type RequestContext, renderRequest } from './render-request.js';
+import { DEFAULT_RETRY_POLICY, isRetryable, type RetryPolicy, retryDelayMs } from './retry-policy.js';
 import { translateUpstreamError } from './translate-error.js';
+import { transportFailure } from './transport-errors.js';
 import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from './upstream-client.js';
 
 export interface OperationOutcome {
@@ -35,18 +40,43 @@ export type UpstreamObserver = (event: {
   operation: string;
   status: number | undefined;
   durationMs: number;
+  attempt?: number;
 }) => void;
+
+/** How calls to the app are limited and retried. */
+export interface Resilience {
+  /** Most calls in flight to the app at once. */
+  concurrency: number;
+  /** Most calls waiting for a slot; beyond that, 503 at once. */
+  maxQueue: number;
+  retry: RetryPolicy;
+}
+
+export const DEFAULT_RESILIENCE: Resilience = { concurrency: 16, maxQueue: 256, retry: DEFAULT_RETRY_POLICY };
+
+/** An attempt needs at least this long to be worth starting. */
+const MIN_ATTEMPT_MS = 250;
 
 /**
  * Runs the mapping's operations against the app: render the request from the mapping, send it,
  * translate failures into SCIM errors, pick the record out of the answer.
  */
 export class Connector {
+  private readonly gate: ConcurrencyGate;
+
   constructor(
     readonly mapping: CompiledMapping,
     readonly client: UpstreamClient,
     private readonly observe: UpstreamObserver = () => {},
-  ) {}
+    private readonly resilience: Resilience = DEFAULT_RESILIENCE,
+  ) {
+    this.gate = new ConcurrencyGate(resilience.concurrency, resilience.maxQueue);
+  }
+
+  /** Calls in flight and waiting toward the app. */
+  get load(): { active: number; queued: number } {
+    return this.gate.stats;
+  }
 
   resource(type: ResourceTypeName): CompiledResourceMapping {
     const resource = this.mapping.resources[type];
@@ -78,27 +108,72 @@ export class Connector {
     const operation = this.requireOperation(type, name);
     const request = await renderRequest(operation, context, options.extraQuery, options.pathOverride);
     const label = `${type}.${name}`;
-    const started = performance.now();
-    let status: number | undefined;
-    try {
-      const response = await this.client.send(request);
-      status = response.status;
-      const rules = [...this.resource(type).errors, ...this.mapping.errors];
-      const error = await translateUpstreamError(response, rules, label);
-      if (error) throw error;
-      if (response.unparsable && operation.response) {
-        throw scimErrors.badGateway(`The app answered ${label} with a body that is not JSON`);
+    const rules = [...this.resource(type).errors, ...this.mapping.errors];
+    const policy = this.resilience.retry;
+    for (let attempt = 1; ; attempt++) {
+      const timeLeft = remainingMs() - policy.reserveMs;
+      if (timeLeft <= 0) {
+        throw scimErrors.unavailable(`The app did not complete ${label} within the request deadline`, 30);
       }
-      const result = operation.response
-        ? await operation.response.evaluate(response.body, {
-            status: response.status,
-            headers: response.headers,
-          })
-        : response.body;
-      return { response, result };
-    } finally {
-      this.observe({ resourceType: type, operation: name, status, durationMs: performance.now() - started });
+      let status: number | undefined;
+      let failure: ScimError;
+      const started = performance.now();
+      let admitted = false;
+      try {
+        const response = await this.gate.run(timeLeft, () => {
+          admitted = true;
+          return this.client.send(request, timeLeft);
+        });
+        status = response.status;
+        const error = await translateUpstreamError(response, rules, label);
+        if (!error) return await this.outcome(operation, response, label);
+        failure = error;
+      } catch (error) {
+        failure = transportFailure(error, request.method, request.path);
+      } finally {
+        this.observe({
+          resourceType: type,
+          operation: name,
+          status,
+          durationMs: performance.now() - started,
+          attempt,
+        });
+      }
+      // Waiting for a slot timed out or the queue was full: retrying would only add load.
+      if (!admitted || attempt >= policy.maxAttempts || !isRetryable(failure, status, operation.retry))
+        throw failure;
+      const notNow = status === 429 || status === 503;
+      const delay = retryDelayMs(policy, attempt, notNow ? failure.retryAfter : undefined);
+      if (delay >= remainingMs() - policy.reserveMs - MIN_ATTEMPT_MS) {
+        // The app asked for more time than the IdP will wait: pass its Retry-After on.
+        if (notNow)
+          throw new ScimError(
+            status === 429 ? 429 : 503,
+            failure.message,
+            undefined,
+            Math.ceil(delay / 1000) || 1,
+          );
+        throw failure;
+      }
+      await sleep(delay);
     }
+  }
+
+  private async outcome(
+    operation: CompiledOperation,
+    response: UpstreamResponse,
+    label: string,
+  ): Promise<OperationOutcome> {
+    if (response.unparsable && operation.response) {
+      throw scimErrors.badGateway(`The app answered ${label} with a body that is not JSON`);
+    }
+    const result = operation.response
+      ? await operation.response.evaluate(response.body, {
+          status: response.status,
+          headers: response.headers,
+        })
+      : response.body;
+    return { response, result };
   }
 
   /** One page of the list operation: the items and, if the app reports it, the total. */
@@ -109,6 +184,9 @@ export class Connector {
   ): Promise<ListPage> {
     const operation = this.requireOperation(type, 'list');
     const { response, result } = await this.call(type, 'list', context, options);
+    // An unreadable page must not pass for "no results": the IdP would create a duplicate.
+    if (response.unparsable)
+      throw scimErrors.badGateway(`The app answered ${type}.list with a body that is not JSON`);
     const items = operation.items ? await operation.items.evaluate(response.body) : result;
     const total = operation.total ? await operation.total.evaluate(response.body) : undefined;
     return {

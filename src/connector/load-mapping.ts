@@ -191,7 +191,13 @@ class MappingCompiler {
       );
     }
     if ((ops.activate === undefined) !== (ops.deactivate === undefined)) {
-      this.issues.push(this.source.issue(at, 'declare both activate and deactivate, or neither'));
+      this.issues.push(
+        this.source.issue(
+          at,
+          'declare both activate and deactivate, or neither',
+          'add the missing one, or remove the other',
+        ),
+      );
     }
   }
 

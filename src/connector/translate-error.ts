@@ -103,6 +103,9 @@ export function retryAfterSeconds(response: UpstreamResponse): number | undefine
   const header = response.headers['retry-after'];
   if (!header) return undefined;
   if (/^\d+$/.test(header.trim())) return Number(header.trim());
+  // HTTP dates (IMF-fixdate, RFC 850, asctime) name a day or month; Date.parse alone would
+  // also accept "-5" or "1.5".
+  if (!/[A-Za-z]{3}/.test(header)) return undefined;
   const date = Date.parse(header);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, Math.ceil((date - Date.now()) / 1000));

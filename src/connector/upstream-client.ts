@@ -74,17 +74,19 @@ export class UpstreamClient {
     return headers;
   }
 
-  async send(req: UpstreamRequest, signal?: AbortSignal): Promise<UpstreamResponse> {
+  /** Sends one attempt; `timeoutMs` (default: the configured timeout) bounds headers and body. */
+  async send(req: UpstreamRequest, timeoutMs = this.timeoutMs): Promise<UpstreamResponse> {
     const url = this.url(req);
+    const timeout = Math.max(1, Math.min(timeoutMs, this.timeoutMs));
     try {
       const response = await request(url, {
         method: req.method,
         headers: this.headers(req),
         body: req.body === undefined ? null : JSON.stringify(req.body),
         dispatcher: this.dispatcher,
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
-        signal: signal ?? AbortSignal.timeout(this.timeoutMs),
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+        signal: AbortSignal.timeout(timeout),
       });
       const text = await readLimited(response.body);
       return { status: response.statusCode, headers: flattenHeaders(response.headers), ...parseBody(text) };

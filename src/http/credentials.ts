@@ -26,6 +26,8 @@ export function verifyPassword(password: string, stored: string): boolean {
   const [, saltText, hashText] = stored.split(':');
   if (!saltText || !hashText) return false;
   const expected = Buffer.from(hashText, 'base64');
+  // A truncated or hand-edited hash must never make guessing easier (or an empty hash match).
+  if (expected.length !== SCRYPT_KEYLEN || Buffer.from(saltText, 'base64').length < 16) return false;
   const actual = scryptSync(password, Buffer.from(saltText, 'base64'), expected.length);
   return timingSafeEqual(actual, expected);
 }

@@ -1,12 +1,17 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import type { DeploymentConfig } from '../config/deployment-config.js';
+import { runWithDeadline } from '../connector/deadline.js';
 import type { ResourceTypeName } from '../connector/mapping-types.js';
+import type { IdMap } from '../idmap/id-map.js';
+import { registerAuditHooks } from '../ops/audit.js';
 import { scimErrors } from '../scim/errors.js';
 import type { ResourceSchema } from '../scim/schema-types.js';
 import type { ResourceService } from '../service/resource-service.js';
-import { challenge, createAuthenticator, type Principal } from './authenticator.js';
+import { type AccessControlOptions, registerAccessControl } from './access-control.js';
+import type { Principal } from './authenticator.js';
 import { registerDiscoveryRoutes } from './discovery-routes.js';
-import { scimErrorHandler, sendScimError } from './error-handler.js';
+import { scimErrorHandler } from './error-handler.js';
 import { type BaseUrlOf, registerResourceRoutes } from './resource-routes.js';
 
 declare module 'fastify' {
@@ -21,6 +26,9 @@ export interface ScimPluginOptions {
   /** Schemas trimmed to what the mapping supports, for discovery. */
   discoverySchemas: Partial<Record<ResourceTypeName, ResourceSchema>>;
   maxResults: number;
+  /** The audit trail (one line per provisioning operation); absent: none. */
+  audit?: { logger: Logger; idMap: IdMap; app: string };
+  accessControl?: AccessControlOptions;
 }
 
 /**
@@ -30,8 +38,6 @@ export interface ScimPluginOptions {
  */
 export async function scimPlugin(scope: FastifyInstance, options: ScimPluginOptions): Promise<void> {
   const { config } = options;
-  const authenticate = createAuthenticator(config.auth);
-  const wwwAuthenticate = challenge(config.auth);
   const baseUrlOf: BaseUrlOf = (request: FastifyRequest) =>
     `${config.server.publicUrl ?? `${request.protocol}://${request.host}`}${config.server.basePath}`;
 
@@ -46,16 +52,20 @@ export async function scimPlugin(scope: FastifyInstance, options: ScimPluginOpti
 
   scope.setErrorHandler(scimErrorHandler);
 
-  scope.addHook('onRequest', async (request, reply) => {
-    const principal = authenticate(request.headers.authorization);
-    if (!principal) {
-      reply.header('www-authenticate', wwwAuthenticate);
-      sendScimError(reply, scimErrors.unauthorized('Authentication failed: send a valid bearer token'));
-      return reply;
-    }
-    request.principal = principal;
-    return undefined;
+  // First, so that requests refused by the access control below are audited too.
+  if (options.audit) {
+    const { logger, idMap, app } = options.audit;
+    registerAuditHooks(scope, { audit: logger, idMap, app, basePath: config.server.basePath });
+  }
+
+  // Everything a SCIM request does toward the app runs under one deadline (callback-style hook,
+  // so the rest of the request lifecycle runs inside the async context).
+  scope.addHook('onRequest', (_request, _reply, done) => {
+    runWithDeadline(config.server.requestDeadlineMs, done);
   });
+
+  // Allow-list, failure throttle, then authentication (bearer token, basic or JWT).
+  registerAccessControl(scope, config, options.accessControl);
 
   for (const service of Object.values(options.services)) registerResourceRoutes(scope, service, baseUrlOf);
   registerDiscoveryRoutes(scope, options.discoverySchemas, config.auth, options.maxResults, baseUrlOf);

@@ -9,11 +9,11 @@ import {
   findEqualityConstraints,
   parseFilter,
 } from '../scim/filter/index.js';
-import { wantsAttribute } from '../scim/projection.js';
+import { projectResource, wantsAttribute } from '../scim/projection.js';
 import type { ScimResource } from '../scim/schema-types.js';
 import { mapLimit } from './map-limit.js';
 import type { PresentedResource, ResourceCodec } from './resource-codec.js';
-import { buildResponse } from './response.js';
+import { buildResponse, fullResource } from './response.js';
 import type { ReadOptions, ServiceDeps } from './service-deps.js';
 
 export interface QueryRequest {
@@ -62,9 +62,17 @@ export class ResourceQuery {
 
     const schema = this.deps.schemas[this.type];
     const candidates = await this.candidates(filter, needs);
-    const matches = candidates.filter((c) => evaluateFilter(filter, c.resource, schema));
+    // Filters see the whole resource, id and meta included (`id eq`, `meta.lastModified gt`).
+    const matches = candidates
+      .map((c) => fullResource(this.type, c, schema, options.baseUrl))
+      .filter((resource) => evaluateFilter(filter, resource, schema));
     const page = matches.slice(startIndex - 1, startIndex - 1 + count);
-    return this.result(matches.length, startIndex, page, options);
+    return {
+      totalResults: matches.length,
+      startIndex,
+      itemsPerPage: page.length,
+      Resources: page.map((resource) => projectResource(resource, schema, options)),
+    };
   }
 
   private async candidates(filter: Filter, needs: Needs): Promise<PresentedResource[]> {
@@ -77,6 +85,8 @@ export class ResourceQuery {
     for (const constraint of constraints) {
       const pushdown = this.pushdownFor(constraint.path);
       if (pushdown) {
+        // A value that cannot stand in a path segment names no record.
+        if (pushdown.path?.includes('{value}') && /^\.+$/.test(String(constraint.value))) return [];
         const options: CallOptions = { extraQuery: pushdown.query };
         if (pushdown.path) options.pathOverride = pushdown.path;
         return this.scan(needs, { value: constraint.value }, options);
@@ -123,6 +133,11 @@ export class ResourceQuery {
     context: Record<string, unknown>,
     options: CallOptions,
   ): Promise<PresentedResource[]> {
+    const records = await this.scanRecords({ ...context, withMembers: needs('members') }, options);
+    return this.presentAll(records, needs);
+  }
+
+  private async scanRecords(context: Record<string, unknown>, options: CallOptions): Promise<unknown[]> {
     const list = this.codec.mapping(this.type).operations.list;
     const pageSize = list.pageSize ?? DEFAULT_APP_PAGE;
     const records: unknown[] = [];
@@ -130,7 +145,7 @@ export class ResourceQuery {
     for (;;) {
       const page = await this.deps.connector.listPage(
         this.type,
-        { ...context, withMembers: needs('members'), ...paging(offset, pageSize) },
+        { ...context, ...paging(offset, pageSize) },
         options,
       );
       records.push(...page.items);
@@ -147,7 +162,28 @@ export class ResourceQuery {
         (page.total !== undefined && offset >= page.total);
       if (done) break;
     }
-    return this.presentAll(records, needs);
+    return records;
+  }
+
+  /**
+   * App records whose `attribute` equals `value` (ignoring case) and that the id map does not
+   * know: what a create whose answer was lost leaves behind.
+   */
+  async findUnmappedRecords(attribute: string, value: string): Promise<unknown[]> {
+    const pushdown = this.pushdownFor({ attribute });
+    const options: CallOptions = pushdown ? { extraQuery: pushdown.query } : {};
+    if (pushdown?.path) options.pathOverride = pushdown.path;
+    const records = await this.scanRecords({ value, withMembers: false }, options);
+    const found: unknown[] = [];
+    for (const record of records) {
+      const appId = await this.codec.appIdOf(this.type, record);
+      if (await this.deps.idMap.findByAppId(this.type, appId)) continue;
+      const derived = await this.codec.derive(this.type, record);
+      const candidate = derived[attribute];
+      if (typeof candidate === 'string' && candidate.toLowerCase() === value.toLowerCase())
+        found.push(record);
+    }
+    return found;
   }
 
   private async unfiltered(

@@ -49,7 +49,16 @@ export class ResourceService {
     if (omits.has('members')) delete createInput.members;
     if (omits.has('active')) delete createInput.active;
     const app = await this.mapping.fromScim.evaluate(createInput);
-    const outcome = await this.deps.connector.call(this.type, 'create', { app, scim: createInput });
+    let outcome: OperationOutcome;
+    try {
+      outcome = await this.deps.connector.call(this.type, 'create', { app, scim: createInput });
+    } catch (error) {
+      if (isScimError(error) && error.status === 409) {
+        const recovered = await this.recoverLostCreate(resource, options);
+        if (recovered) return recovered;
+      }
+      throw error;
+    }
     let record = await this.recordFrom(outcome, undefined);
     const appId = await this.codec.appIdOf(this.type, record);
     const now = this.now();
@@ -190,6 +199,34 @@ export class ResourceService {
     else delete entry.memberDisplays;
     await this.deps.idMap.put(entry);
     return this.codec.present(this.type, record, { entry, withMembers: true });
+  }
+
+  /**
+   * The app says the resource exists, but the id map has no entry for it: an earlier create
+   * reached the app and its answer was lost (timeout), and the IdP is retrying. The record is
+   * adopted and brought to the requested state instead of failing with 409 forever.
+   */
+  private async recoverLostCreate(
+    resource: ScimResource,
+    options: ReadOptions,
+  ): Promise<ScimResource | undefined> {
+    const identity = this.type === 'User' ? 'userName' : 'displayName';
+    const value = resource[identity];
+    if (typeof value !== 'string') return undefined;
+    const records = await this.queries.findUnmappedRecords(identity, value);
+    const [record] = records;
+    if (records.length !== 1 || record === undefined) return undefined;
+    const appId = await this.codec.appIdOf(this.type, record);
+    this.deps.log.warn(
+      { resourceType: this.type, appId },
+      'create answered 409 for an unmapped record: adopting it (an earlier answer was lost)',
+    );
+    const entry = await this.codec.entryForAppId(this.type, appId);
+    return this.withLock(entry.scimId, async () => {
+      const current = await this.read(entry.scimId, true);
+      const written = await this.write(current, resource);
+      return this.respond(written, options);
+    });
   }
 
   /**

@@ -20,6 +20,16 @@ export function buildResponse(
   schema: ResourceSchema,
   options: ReadOptions,
 ): ScimResource {
+  return projectResource(fullResource(type, presented, schema, options.baseUrl), schema, options);
+}
+
+/** The resource with `schemas`, `id` and `meta`, before projection (what filters are evaluated on). */
+export function fullResource(
+  type: ResourceTypeName,
+  presented: PresentedResource,
+  schema: ResourceSchema,
+  baseUrl: string,
+): ScimResource {
   const { meta: appMeta, ...attributes } = presented.resource;
   const { entry } = presented;
   const schemas = [schema.core.id];
@@ -35,11 +45,11 @@ export function buildResponse(
       resourceType: type,
       created: typeof fromApp.created === 'string' ? fromApp.created : entry.created,
       lastModified: typeof fromApp.lastModified === 'string' ? fromApp.lastModified : entry.lastModified,
-      location: `${options.baseUrl}${ENDPOINTS[type]}/${entry.scimId}`,
+      location: `${baseUrl}${ENDPOINTS[type]}/${entry.scimId}`,
       version: versionOf(entry.scimId, attributes),
     },
   };
-  return projectResource(full, schema, options);
+  return full;
 }
 
 /** A weak ETag (RFC 7644 §3.14) that changes whenever the resource's content changes. */

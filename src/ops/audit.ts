@@ -1,0 +1,197 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import pino, { type Logger } from 'pino';
+import type { AuditDestination } from '../config/deployment-config.js';
+import type { UpstreamObserver } from '../connector/connector.js';
+import type { ResourceTypeName } from '../connector/mapping-types.js';
+import type { IdMap } from '../idmap/id-map.js';
+
+/**
+ * The audit trail: one JSON line per provisioning operation, written by its own pino instance to
+ * its own destination (never mixed into the debug log's level filtering), each line marked
+ * `"log": "audit"`. It holds who did what to which resource and how it went; never a credential
+ * and never personal data (no userName, e-mail or name: ids only).
+ */
+export function createAuditLogger(destination: AuditDestination): Logger | undefined {
+  if (destination === 'off') return undefined;
+  const stream =
+    destination === 'stdout'
+      ? // Synchronous: each line is one write(2), so it cannot interleave with the debug log's lines.
+        pino.destination({ dest: 1, sync: true })
+      : pino.destination({ dest: destination.file, mkdir: true, append: true, sync: false });
+  return pino(auditLoggerOptions(), stream);
+}
+
+/** The options every audit logger uses (exported so tests can write the trail to a stream). */
+export function auditLoggerOptions(): pino.LoggerOptions {
+  return {
+    level: 'info',
+    base: { log: 'audit', service: 'scim-sidecar' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+}
+
+export type AuditOutcome = 'success' | 'failure' | 'denied';
+
+/** One line of the audit trail. */
+export interface AuditRecord {
+  requestId: string;
+  /** The authenticated client (token name, basic user, JWT client id); null when refused. */
+  principal: string | null;
+  authMethod: string | null;
+  clientIp: string;
+  /** create, list, search, get, replace, patch, delete; `access` for a refused non-resource route. */
+  operation: string;
+  resourceType: ResourceTypeName | null;
+  scimId: string | null;
+  /** The resource's id in the app. */
+  appId: string | null;
+  /** The mapping's `app`. */
+  app: string;
+  outcome: AuditOutcome;
+  /** The status answered to the IdP. */
+  status: number;
+  /** The status of the last call to the app; null when none was made or it got no answer. */
+  upstreamStatus: number | null;
+  upstreamCalls: number;
+  durationMs: number;
+}
+
+/** What one request collects while it runs, reachable from the connector through async context. */
+interface AuditContext {
+  upstreamStatus: number | null;
+  upstreamCalls: number;
+  appId?: string;
+}
+
+const contexts = new AsyncLocalStorage<AuditContext>();
+
+/** Connector observer: records each call to the app on the current request's audit context. */
+export const recordUpstreamCall: UpstreamObserver = (event) => {
+  const context = contexts.getStore();
+  if (!context) return;
+  context.upstreamCalls += 1;
+  context.upstreamStatus = event.status ?? null;
+};
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The client address after X-Forwarded-For from trusted proxies (set by the SCIM scope). */
+    clientIp?: string;
+  }
+}
+
+const auditContexts = new WeakMap<FastifyRequest, AuditContext>();
+
+export interface AuditHookOptions {
+  audit: Logger;
+  idMap: IdMap;
+  /** The SCIM base path the scope is registered under. */
+  basePath: string;
+  app: string;
+}
+
+const RESOURCE_ROUTE = /^\/(Users|Groups)(\/\.search|\/:id)?$/;
+const TYPES: Record<string, ResourceTypeName> = { Users: 'User', Groups: 'Group' };
+
+/**
+ * Hooks the audit trail into the SCIM scope at the HTTP layer: it is there that the principal,
+ * the route (operation and resource type), the SCIM id and the final status are all known. The
+ * status of the calls to the app comes from the connector's observer through async context; the
+ * app id from the id map (read before the operation, so a delete still has it; after a create).
+ * Register it first in the scope so even requests refused by authentication are recorded.
+ */
+export function registerAuditHooks(scope: FastifyInstance, options: AuditHookOptions): void {
+  const { audit, idMap } = options;
+  const base = options.basePath.toLowerCase();
+
+  scope.addHook('onRequest', (request, _reply, done) => {
+    const context: AuditContext = { upstreamStatus: null, upstreamCalls: 0 };
+    auditContexts.set(request, context);
+    // Callback style: the rest of the request's lifecycle runs inside this async context.
+    contexts.run(context, done);
+  });
+
+  scope.addHook('preHandler', async (request) => {
+    const route = describeRoute(request, base);
+    const id = (request.params as { id?: unknown } | undefined)?.id;
+    const context = auditContexts.get(request);
+    if (!route?.resourceType || typeof id !== 'string' || !context) return;
+    const entry = await idMap.get(route.resourceType, id).catch(() => undefined);
+    if (entry) context.appId = entry.appId;
+  });
+
+  scope.addHook('onResponse', async (request, reply) => {
+    const route = describeRoute(request, base);
+    const outcome = outcomeOf(reply.statusCode, request.principal !== undefined);
+    // Successful discovery reads are not provisioning operations; refusals always are recorded.
+    if (!route?.resourceType && outcome !== 'denied') return;
+    const context = auditContexts.get(request);
+    let scimId = stringParam(request.params);
+    let appId = context?.appId ?? null;
+    if (route?.operation === 'create' && outcome === 'success' && route.resourceType) {
+      scimId = createdId(reply);
+      if (scimId) {
+        const entry = await idMap.get(route.resourceType, scimId).catch(() => undefined);
+        appId = entry?.appId ?? null;
+      }
+    }
+    const record: AuditRecord = {
+      requestId: String(request.id),
+      principal: request.principal?.name ?? null,
+      authMethod: request.principal?.method ?? null,
+      clientIp: request.clientIp ?? request.socket.remoteAddress ?? '',
+      operation: route?.operation ?? 'access',
+      resourceType: route?.resourceType ?? null,
+      scimId: scimId ?? null,
+      appId,
+      app: options.app,
+      outcome,
+      status: reply.statusCode,
+      upstreamStatus: context?.upstreamStatus ?? null,
+      upstreamCalls: context?.upstreamCalls ?? 0,
+      durationMs: Math.round(reply.elapsedTime * 10) / 10,
+    };
+    audit.info(record, 'provisioning operation');
+  });
+}
+
+function describeRoute(
+  request: FastifyRequest,
+  base: string,
+): { operation: string; resourceType?: ResourceTypeName } | undefined {
+  const url = request.routeOptions.url;
+  if (!url) return undefined;
+  const relative = url.toLowerCase().startsWith(base) ? url.slice(base.length) : url;
+  const match = RESOURCE_ROUTE.exec(relative);
+  if (!match) return undefined;
+  const resourceType = TYPES[match[1] as string];
+  const suffix = match[2];
+  const method = request.method;
+  let operation: string;
+  if (suffix === '/.search') operation = 'search';
+  else if (suffix === '/:id') {
+    operation =
+      method === 'GET' ? 'get' : method === 'PUT' ? 'replace' : method === 'PATCH' ? 'patch' : 'delete';
+  } else operation = method === 'POST' ? 'create' : 'list';
+  return resourceType ? { operation, resourceType } : { operation };
+}
+
+/** Refused before authentication completed (401, 403, 429) is `denied`; after it, a 4xx/5xx fails. */
+function outcomeOf(status: number, authenticated: boolean): AuditOutcome {
+  if (!authenticated && status >= 400) return 'denied';
+  return status < 400 ? 'success' : 'failure';
+}
+
+function stringParam(params: unknown): string | undefined {
+  const id = (params as { id?: unknown } | undefined)?.id;
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** The SCIM id of a resource just created: the last segment of its Location. */
+function createdId(reply: FastifyReply): string | undefined {
+  const location = reply.getHeader('location');
+  if (typeof location !== 'string') return undefined;
+  const last = location.split('/').pop();
+  return last ? decodeURIComponent(last) : undefined;
+}
