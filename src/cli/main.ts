@@ -2,8 +2,9 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/config-error.js';
 import { demo } from './demo.js';
+import { dryRun, readJsonArgument } from './dry-run.js';
 import { serve } from './serve.js';
-import { tokenCommand } from './token.js';
+import { runTokenCommand } from './token.js';
 import { validateCommand } from './validate.js';
 
 const USAGE = `Usage: scim-sidecar <command> [options]
@@ -13,17 +14,27 @@ Commands:
   validate --config <file>   check config.yaml and its mapping; every problem with file:line and the fix
   token [--name <label>]     print a new bearer token and the hash for config.yaml
   token --basic <password>   print the hash of an HTTP basic password
+  token list --config <file> list the bearer tokens of config.yaml: name, expiry, hash prefix
+  token revoke <name> --config <file> [--write]
+                             print config.yaml without that token (--write: edit the file in place)
   demo                       serve SCIM in front of the bundled demo app (PORT, HOST, SCIM_TOKEN)
+  dry-run --config <file> <METHOD> <scim path> [--body <json|@file>] [--current <json|@file>]
+                             print the exact requests the app would receive for a SCIM request,
+                             without sending writes; ids in the path are the app's ids
 `;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: rest,
+    allowPositionals: true,
     options: {
+      body: { type: 'string' },
+      current: { type: 'string' },
       config: { type: 'string', short: 'c' },
       name: { type: 'string' },
       basic: { type: 'string' },
+      write: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -39,6 +50,23 @@ async function main(argv: string[]): Promise<number> {
     case 'demo':
       await demo();
       return -1;
+    case 'dry-run': {
+      const [method, path] = positionals;
+      if (!method || !path)
+        throw new UsageError(
+          'dry-run needs a method and a SCIM path, e.g. dry-run --config c.yaml GET /Users/42',
+        );
+      const body = readJsonArgument(values.body);
+      const current = readJsonArgument(values.current);
+      const output = await dryRun(requireConfig(values.config), {
+        method,
+        path,
+        ...(body !== undefined ? { body } : {}),
+        ...(current !== undefined ? { current } : {}),
+      });
+      process.stdout.write(output);
+      return 0;
+    }
     case 'validate': {
       const { ok, report } = validateCommand(requireConfig(values.config));
       (ok ? process.stdout : process.stderr).write(report);
@@ -46,9 +74,12 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'token':
       process.stdout.write(
-        tokenCommand({
+        runTokenCommand({
+          positionals,
           ...(values.name ? { name: values.name } : {}),
-          ...(values.basic !== undefined ? { basicPassword: values.basic } : {}),
+          ...(values.basic !== undefined ? { basic: values.basic } : {}),
+          ...(values.config ? { config: values.config } : {}),
+          ...(values.write ? { write: true } : {}),
         }),
       );
       return 0;

@@ -5,6 +5,7 @@ import { createSchemaValidator } from '../config/schema-validate.js';
 import { type PathSegment, readYamlSource, type YamlSource } from '../config/yaml-source.js';
 import { parseAttrPath } from '../scim/attr-path.js';
 import type { ScimType } from '../scim/errors.js';
+import { deriveAttributes } from './derive-attributes.js';
 import { compileExpression, type Expression, ExpressionCompileError } from './expression.js';
 import {
   type CompiledErrorRule,
@@ -130,7 +131,9 @@ class MappingCompiler {
       fromScim: this.expression(raw.fromScim, [...at, 'fromScim']),
       preserve: raw.preserve ?? [],
       enterpriseExtension: raw.enterpriseExtension ?? false,
-      attributes: raw.attributes,
+      attributes: raw.attributes ?? [
+        ...new Set([...deriveAttributes(raw.toScim), ...(raw.preserve ?? []), 'externalId']),
+      ],
       filters,
       errors: this.errorRules(raw.errors, [...at, 'errors']),
       // The schema requires create, get and list, so they are present once it passed.

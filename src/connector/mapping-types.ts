@@ -58,7 +58,8 @@ export interface CompiledResourceMapping {
   fromScim: Expression;
   preserve: string[];
   enterpriseExtension: boolean;
-  attributes: string[] | undefined;
+  /** SCIM attributes the app supports (declared, or derived from toScim and preserve), for discovery. */
+  attributes: string[];
   /** Keyed by the lower-cased SCIM attribute path, e.g. `username`, `emails.value`. */
   filters: Map<string, CompiledFilterPushdown>;
   errors: CompiledErrorRule[];

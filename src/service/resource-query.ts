@@ -1,5 +1,9 @@
 import type { CallOptions } from '../connector/connector.js';
-import type { CompiledFilterPushdown, ResourceTypeName } from '../connector/mapping-types.js';
+import type {
+  CompiledFilterPushdown,
+  CompiledResourceMapping,
+  ResourceTypeName,
+} from '../connector/mapping-types.js';
 import { formatAttrPath } from '../scim/attr-path.js';
 import { isScimError, scimErrors } from '../scim/errors.js';
 import {
@@ -103,11 +107,7 @@ export class ResourceQuery {
   }
 
   private pushdownFor(path: AttrPath): CompiledFilterPushdown | undefined {
-    const filters = this.codec.mapping(this.type).filters;
-    return (
-      filters.get(formatAttrPath(path).toLowerCase()) ??
-      filters.get(formatAttrPath({ ...path, schema: undefined }).toLowerCase())
-    );
+    return findPushdown(this.codec.mapping(this.type), path);
   }
 
   private async fromIdMap(
@@ -244,6 +244,17 @@ export class ResourceQuery {
       Resources: page.map((p) => buildResponse(this.type, p, schema, options)),
     };
   }
+}
+
+/** The mapping's push-down for an attribute path, written with or without its schema URN. */
+export function findPushdown(
+  mapping: CompiledResourceMapping,
+  path: AttrPath,
+): CompiledFilterPushdown | undefined {
+  return (
+    mapping.filters.get(formatAttrPath(path).toLowerCase()) ??
+    mapping.filters.get(formatAttrPath({ ...path, schema: undefined }).toLowerCase())
+  );
 }
 
 /** Paging values for list expressions: 0-based offset, 1-based page, page size. */
