@@ -1,4 +1,4 @@
-import jsonata from 'jsonata';
+import type { Expression } from './expression.js';
 
 /** The parts of JSONata's syntax tree this walk reads (jsonata exposes it untyped). */
 interface AstNode {
@@ -16,13 +16,9 @@ interface AstNode {
  * constructors (`{"userName": login, "name": {"givenName": ...}}` → userName, name.givenName).
  * Discovery (/Schemas) advertises these when the mapping does not list `attributes` itself.
  */
-export function deriveAttributes(toScimSource: string): string[] {
-  let ast: AstNode;
-  try {
-    ast = jsonata(toScimSource).ast() as AstNode;
-  } catch {
-    return []; // the compile error is reported where the expression is compiled
-  }
+export function deriveAttributes(toScim: Expression): string[] {
+  const ast = toScim.ast() as AstNode | undefined;
+  if (!ast) return []; // it did not compile; the loader reports that
   const found = new Set<string>();
   for (const shape of objectShapes(ast)) {
     for (const [key, value] of pairs(shape)) {

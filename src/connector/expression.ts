@@ -4,6 +4,8 @@ import jsonata from 'jsonata';
 export interface Expression {
   readonly source: string;
   evaluate(input: unknown, bindings?: Record<string, unknown>): Promise<unknown>;
+  /** JSONata's syntax tree (untyped), for static reading such as discovery. */
+  ast(): unknown;
 }
 
 export class ExpressionCompileError extends Error {
@@ -29,6 +31,7 @@ export function compileExpression(source: string): Expression {
   return {
     source,
     evaluate: async (input, bindings) => normalise(await compiled.evaluate(input, bindings)),
+    ast: () => compiled.ast(),
   };
 }
 

@@ -124,15 +124,16 @@ class MappingCompiler {
       });
     }
     const { create, get, list } = operations;
+    const toScim = this.expression(raw.toScim, [...at, 'toScim']);
     return {
       resourceType: type,
       id: this.expression(raw.id, [...at, 'id']),
-      toScim: this.expression(raw.toScim, [...at, 'toScim']),
+      toScim,
       fromScim: this.expression(raw.fromScim, [...at, 'fromScim']),
       preserve: raw.preserve ?? [],
       enterpriseExtension: raw.enterpriseExtension ?? false,
       attributes: raw.attributes ?? [
-        ...new Set([...deriveAttributes(raw.toScim), ...(raw.preserve ?? []), 'externalId']),
+        ...new Set([...deriveAttributes(toScim), ...(raw.preserve ?? []), 'externalId']),
       ],
       filters,
       errors: this.errorRules(raw.errors, [...at, 'errors']),
@@ -272,7 +273,7 @@ class MappingCompiler {
           'check the expression at https://try.jsonata.org',
         ),
       );
-      return { source, evaluate: async () => undefined };
+      return { source, evaluate: async () => undefined, ast: () => undefined };
     }
   }
 }

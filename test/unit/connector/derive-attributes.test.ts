@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { deriveAttributes } from '../../../src/connector/derive-attributes.js';
+import { compileExpression, type Expression } from '../../../src/connector/expression.js';
+
+const notCompiled: Expression = { source: '{"a": ', evaluate: async () => undefined, ast: () => undefined };
 
 describe('deriveAttributes', () => {
   it.each([
@@ -25,14 +28,14 @@ describe('deriveAttributes', () => {
     ],
     ['a block whose last expression builds the object', '($x := 1; {"title": t})', ['title']],
   ])('reads %s', (_name, expression, expected) => {
-    expect(deriveAttributes(expression)).toEqual(expected);
+    expect(deriveAttributes(compileExpression(expression))).toEqual(expected);
   });
 
   it('gives nothing for an expression that does not compile (the loader reports it)', () => {
-    expect(deriveAttributes('{"a": ')).toEqual([]);
+    expect(deriveAttributes(notCompiled)).toEqual([]);
   });
 
   it('gives nothing for an expression that builds no object literal', () => {
-    expect(deriveAttributes('$merge([a, b])')).toEqual([]);
+    expect(deriveAttributes(compileExpression('$merge([a, b])'))).toEqual([]);
   });
 });
