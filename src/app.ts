@@ -1,26 +1,33 @@
+import { createRequire } from 'node:module';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import { DEFAULTS, type DeploymentConfig } from './config/deployment-config.js';
-import { Connector, type UpstreamObserver } from './connector/connector.js';
+import type { UpstreamObserver } from './connector/connector.js';
 import type { CompiledMapping, ResourceTypeName } from './connector/mapping-types.js';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './connector/retry-policy.js';
-import { UpstreamClient } from './connector/upstream-client.js';
+import type { RetryPolicy } from './connector/retry-policy.js';
 import { scimPlugin } from './http/scim-plugin.js';
+import { enableCertificateReload, httpsOption } from './http/tls.js';
 import { FileIdMapStore } from './idmap/file-store.js';
 import { IdMap } from './idmap/id-map.js';
 import { MemoryIdMapStore } from './idmap/memory-store.js';
 import { RedisResourceLock } from './idmap/redis-lock.js';
 import { RedisIdMapStore, redactRedisUrl } from './idmap/redis-store.js';
 import type { IdMapStore } from './idmap/types.js';
+import { createAuditLogger, withAuditObserver } from './ops/audit.js';
 import { createLogger } from './ops/logger.js';
+import { SidecarMetrics } from './ops/metrics.js';
+import { registerMetrics } from './ops/metrics-routes.js';
 import { opsPlugin } from './ops/ops-routes.js';
 import { passthroughPlugin } from './passthrough/passthrough.js';
-import type { ResourceSchema } from './scim/schema-types.js';
-import { groupResourceSchema, userResourceSchema } from './scim/schemas/resource-schema.js';
+import { createGeneration, type SharedParts } from './runtime/generation.js';
+import { Reloader } from './runtime/reload.js';
+import { RuntimeHolder } from './runtime/runtime-holder.js';
 import { KeyedLock, type ResourceLock } from './service/keyed-lock.js';
-import { ResourceService } from './service/resource-service.js';
-import { DEFAULT_LIMITS, type ServiceDeps, type ServiceLimits } from './service/service-deps.js';
+import { DEFAULT_LIMITS, type ServiceLimits } from './service/service-deps.js';
+
+const require = createRequire(import.meta.url);
+const VERSION = (require('../package.json') as { version: string }).version;
 
 /** What tests (and embedders) may swap: the transport toward the app, the id map store, the logger. */
 export interface AppDependencies {
@@ -33,6 +40,8 @@ export interface AppDependencies {
   /** Backoff settings (tests shorten the delays). */
   retry?: Partial<RetryPolicy>;
   observeUpstream?: UpstreamObserver;
+  /** The audit trail's logger; null: no audit trail. Default: per `logging.audit`. */
+  auditLogger?: Logger | null;
   now?: () => Date;
 }
 
@@ -46,62 +55,99 @@ export async function buildApp(
   dependencies: AppDependencies = {},
 ): Promise<FastifyInstance> {
   const logger = dependencies.logger ?? createLogger(config.logging.level);
-  const client = new UpstreamClient({
-    baseUrl: config.upstream.baseUrl,
-    auth: config.upstream.auth,
-    timeoutMs: config.upstream.timeoutMs,
-    concurrency: config.upstream.concurrency,
-    ...(dependencies.dispatcher ? { dispatcher: dependencies.dispatcher } : {}),
-  });
-  const connector = new Connector(mapping, client, dependencies.observeUpstream, {
-    concurrency: config.upstream.concurrency,
-    maxQueue: config.upstream.maxQueue,
-    retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: config.upstream.retries + 1, ...dependencies.retry },
-  });
+  const audit =
+    dependencies.auditLogger === undefined
+      ? createAuditLogger(config.logging.audit ?? 'off')
+      : (dependencies.auditLogger ?? undefined);
   const store = dependencies.idMapStore ?? (await openStore(config, logger));
   // A store shared by replicas is read through, never cached: the others write to it too.
   const shared = store instanceof RedisIdMapStore;
   const idMap = new IdMap(store, { cacheSize: shared ? 0 : config.idMap.cacheSize });
   const limits = { ...DEFAULT_LIMITS, ...dependencies.limits };
 
-  const schemas = resourceSchemas(mapping, false);
-  const deps: ServiceDeps = {
-    connector,
+  // Gauges read the current generation when scraped; `runtime` is set before any scrape.
+  const metrics = new SidecarMetrics(
+    {
+      upstreamLoad: () => runtime.current.connector.load,
+      idMap,
+      resourceTypes: () => Object.keys(runtime.current.mapping.resources) as ResourceTypeName[],
+    },
+    { version: VERSION, app: () => runtime.current.mapping.app },
+  );
+  const external = dependencies.observeUpstream;
+  const observe: UpstreamObserver = external
+    ? (event) => {
+        metrics.observeUpstream(event);
+        external(event);
+      }
+    : metrics.observeUpstream;
+  // What a reload keeps; the generation (mapping, connector, services) is what it replaces.
+  const parts: SharedParts = {
     idMap,
-    schemas: schemas as Record<ResourceTypeName, ResourceSchema>,
     locks: dependencies.lock ?? (shared ? redisLock(store, logger) : new KeyedLock()),
     log: logger,
     limits,
+    observe: withAuditObserver(observe),
+    ...(dependencies.retry ? { retry: dependencies.retry } : {}),
+    ...(dependencies.dispatcher ? { dispatcher: dependencies.dispatcher } : {}),
     ...(dependencies.now ? { now: dependencies.now } : {}),
   };
-  const services: Partial<Record<ResourceTypeName, ResourceService>> = {};
-  for (const type of Object.keys(mapping.resources) as ResourceTypeName[]) {
-    services[type] = new ResourceService(type, deps);
-  }
+  const runtime = new RuntimeHolder(createGeneration(config, mapping, parts));
 
   let shuttingDown = false;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.server.bodyLimit,
     trustProxy: config.server.trustProxy,
+    https: httpsOption(config.server.tls),
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
     requestIdHeader: false,
   });
-  await app.register(opsPlugin, { connector, isShuttingDown: () => shuttingDown });
+  // Before the scopes below, so that its hooks see every SCIM request.
+  registerMetrics(app, metrics, {
+    basePath: config.server.basePath,
+    enabled: config.metrics?.enabled ?? true,
+    path: config.metrics?.path ?? DEFAULTS.metricsPath,
+    bearerTokenHash: () => runtime.current.config.metrics?.bearerTokenHash,
+  });
+  await app.register(opsPlugin, {
+    connector: () => runtime.current.connector,
+    isShuttingDown: () => shuttingDown,
+  });
   await app.register(scimPlugin, {
     prefix: config.server.basePath,
     config,
-    services,
-    discoverySchemas: resourceSchemas(mapping, true),
+    services: runtime.liveServices(),
+    discoverySchemas: () => runtime.current.discoverySchemas,
     maxResults: limits.maxCount,
+    ...(audit ? { audit: { logger: audit, idMap, app: mapping.app } } : {}),
   });
-  await app.register(passthroughPlugin, { upstream: config.upstream.baseUrl });
+  await app.register(passthroughPlugin, {
+    upstream: config.upstream.baseUrl,
+    auth: config.auth,
+    basePath: config.server.basePath,
+  });
+  if (config.server.tls) enableCertificateReload(app, config.server.tls);
   app.addHook('preClose', async () => {
     shuttingDown = true;
   });
+  app.decorate(
+    'reloader',
+    new Reloader({
+      holder: runtime,
+      shared: parts,
+      log: logger,
+      metrics,
+      setLogLevel: (level) => {
+        logger.level = level;
+        app.log.level = level;
+      },
+    }),
+  );
   app.addHook('onClose', async () => {
-    await client.close();
+    await runtime.close();
     await idMap.close();
+    audit?.flush();
   });
   return app;
 }
@@ -143,39 +189,4 @@ function redisLock(store: RedisIdMapStore, logger: Logger): RedisResourceLock {
         'resource lock renewal or release failed',
       ),
   });
-}
-
-/**
- * Full schemas drive filters, PATCH and validation; trimmed ones (only the attributes the
- * mapping declares) are what discovery advertises.
- */
-function resourceSchemas(
-  mapping: CompiledMapping,
-  trimmed: boolean,
-): Partial<Record<ResourceTypeName, ResourceSchema>> {
-  const out: Partial<Record<ResourceTypeName, ResourceSchema>> = {};
-  const user = mapping.resources.User;
-  if (user) {
-    const supported = trimmed && user.attributes ? supportedBy(user.attributes) : undefined;
-    out.User = userResourceSchema({
-      enterprise: user.enterpriseExtension,
-      ...(supported ? { supported } : {}),
-    });
-  }
-  const group = mapping.resources.Group;
-  if (group) {
-    const supported = trimmed && group.attributes ? supportedBy(group.attributes) : undefined;
-    out.Group = groupResourceSchema(supported ? { supported } : {});
-  }
-  return out;
-}
-
-function supportedBy(attributes: string[]): (path: string) => boolean {
-  const lower = attributes.map((a) => a.toLowerCase());
-  return (path) => {
-    const p = path.toLowerCase();
-    return lower.some(
-      (a) => a === p || p.startsWith(`${a}.`) || a.startsWith(`${p}.`) || a.endsWith(`:${p}`),
-    );
-  };
 }

@@ -55,6 +55,13 @@ export interface RedisConfig {
   keyPrefix: string;
 }
 
+export interface MetricsConfig {
+  enabled: boolean;
+  path: string;
+  /** `sha256:<hex>` of the bearer token a scraper must send; absent: no authentication. */
+  bearerTokenHash?: string;
+}
+
 export interface DeploymentConfig {
   /** Absolute path of the file this came from ('<inline>' when built in code). */
   file: string;
@@ -74,6 +81,8 @@ export interface DeploymentConfig {
     trustedProxies?: string[];
     /** Absent: no throttling (loadConfig always fills it for a config file). */
     authThrottle?: AuthThrottleConfig;
+    /** Reload config.yaml and the mapping when they change on disk (as on SIGHUP). */
+    watch?: boolean;
   };
   auth: InboundAuthConfig;
   upstream: {
@@ -93,6 +102,8 @@ export interface DeploymentConfig {
     /** Set when `store` is `redis`. */
     redis?: RedisConfig;
   };
+  /** The Prometheus endpoint; absent: served at /metrics without authentication. */
+  metrics?: MetricsConfig;
   logging: {
     level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
     /** Absent: no audit trail (loadConfig fills in `stdout` for a config file). */
@@ -115,6 +126,7 @@ export const DEFAULTS = {
   redisUrl: 'redis://127.0.0.1:6379',
   redisKeyPrefix: 'scim-sidecar',
   logLevel: 'info',
+  metricsPath: '/metrics',
   jwtAlgorithms: ['RS256'],
   jwtClockToleranceSec: 60,
   tlsMinVersion: 'TLSv1.2',

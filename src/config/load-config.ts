@@ -5,6 +5,7 @@ import {
   DEFAULTS,
   type DeploymentConfig,
   type InboundAuthConfig,
+  type MetricsConfig,
   type RedisConfig,
 } from './deployment-config.js';
 import { expandEnv } from './env-expand.js';
@@ -17,7 +18,7 @@ import {
   securityIssues,
   serverSecurity,
 } from './security-config.js';
-import { readYamlSource } from './yaml-source.js';
+import { readYamlSource, type YamlSource } from './yaml-source.js';
 
 const require = createRequire(import.meta.url);
 const validateConfigSchema = createSchemaValidator(require('../../schemas/config.schema.json') as object);
@@ -34,6 +35,7 @@ interface RawConfig {
   mapping: string;
   idMap?: Partial<Omit<DeploymentConfig['idMap'], 'redis'>> & { redis?: Partial<RedisConfig> };
   logging?: Partial<Omit<DeploymentConfig['logging'], 'audit'>> & { audit?: string };
+  metrics?: Partial<MetricsConfig>;
 }
 
 /**
@@ -86,6 +88,7 @@ export function loadConfig(
     );
   }
   semanticIssues.push(...securityIssues(source, raw.server, raw.auth.jwt));
+  semanticIssues.push(...metricsIssues(source, raw));
   if (semanticIssues.length > 0) throw new ConfigError(semanticIssues);
   const baseDir = dirname(absolute);
   return {
@@ -99,6 +102,7 @@ export function loadConfig(
       trustProxy: raw.server?.trustProxy ?? false,
       requestDeadlineMs: raw.server?.requestDeadlineMs ?? DEFAULTS.requestDeadlineMs,
       ...serverSecurity(raw.server, baseDir),
+      ...(raw.server?.watch ? { watch: true } : {}),
     },
     auth: toInboundAuth(raw.auth),
     upstream: {
@@ -127,7 +131,28 @@ export function loadConfig(
       level: raw.logging?.level ?? DEFAULTS.logLevel,
       audit: auditDestination(raw.logging?.audit, baseDir),
     },
+    metrics: {
+      enabled: raw.metrics?.enabled ?? true,
+      path: raw.metrics?.path ?? DEFAULTS.metricsPath,
+      ...(raw.metrics?.bearerTokenHash ? { bearerTokenHash: raw.metrics.bearerTokenHash } : {}),
+    },
   };
+}
+
+/** The metrics path must not shadow the SCIM base path or the health endpoints. */
+function metricsIssues(source: YamlSource, raw: RawConfig): ConfigIssue[] {
+  const path = (raw.metrics?.path ?? DEFAULTS.metricsPath).toLowerCase();
+  const basePath = (raw.server?.basePath ?? DEFAULTS.basePath).toLowerCase();
+  const taken =
+    path === basePath || path.startsWith(`${basePath}/`) || path === '/healthz' || path === '/readyz';
+  if (!taken) return [];
+  return [
+    source.issue(
+      ['metrics', 'path'],
+      'collides with the SCIM base path or a health endpoint',
+      'use a path of its own, e.g. /metrics',
+    ),
+  ];
 }
 
 function toInboundAuth(raw: RawConfig['auth']): InboundAuthConfig {

@@ -62,15 +62,25 @@ const MIN_ATTEMPT_MS = 250;
  * translate failures into SCIM errors, pick the record out of the answer.
  */
 export class Connector {
-  private readonly gate: ConcurrencyGate;
-
   constructor(
     readonly mapping: CompiledMapping,
     readonly client: UpstreamClient,
     private readonly observe: UpstreamObserver = () => {},
     private readonly resilience: Resilience = DEFAULT_RESILIENCE,
-  ) {
-    this.gate = new ConcurrencyGate(resilience.concurrency, resilience.maxQueue);
+    private readonly gate = new ConcurrencyGate(resilience.concurrency, resilience.maxQueue),
+  ) {}
+
+  /**
+   * A connector for a reloaded mapping (and possibly a new client or retry policy) that shares
+   * this one's limit on calls to the app, so a reload never lets more calls through at once.
+   */
+  derive(mapping: CompiledMapping, client: UpstreamClient, retry: RetryPolicy): Connector {
+    return new Connector(mapping, client, this.observe, { ...this.resilience, retry }, this.gate);
+  }
+
+  /** Whether a connector with these limits could share this one's gate. */
+  hasLimits(limits: Pick<Resilience, 'concurrency' | 'maxQueue'>): boolean {
+    return limits.concurrency === this.resilience.concurrency && limits.maxQueue === this.resilience.maxQueue;
   }
 
   /** Calls in flight and waiting toward the app. */

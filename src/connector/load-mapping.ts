@@ -36,6 +36,7 @@ interface RawOperation {
   pageSize?: number;
   itemsLack?: string[];
   omits?: Array<'active' | 'members'>;
+  keepsRecord?: boolean;
 }
 interface RawErrorRule {
   status: number | number[];
@@ -221,6 +222,7 @@ class MappingCompiler {
       pageSize: raw.pageSize,
       itemsLack: (raw.itemsLack ?? []).map((a) => a.toLowerCase()),
       omits: new Set(raw.omits ?? []),
+      keepsRecord: raw.keepsRecord ?? false,
     };
   }
 

@@ -34,6 +34,8 @@ export interface CompiledOperation {
   /** list only: lower-cased SCIM attributes list items lack; items are then read one by one when needed. */
   itemsLack: string[];
   omits: ReadonlySet<'active' | 'members'>;
+  /** delete only: the app keeps the record (disables it), so the adapter keeps a tombstone. */
+  keepsRecord: boolean;
 }
 
 export interface CompiledErrorRule {

@@ -34,7 +34,11 @@ export function registerAccessControl(
   const wwwAuthenticate = challenge(config.auth);
 
   scope.addHook('onRequest', async (request, reply) => {
-    const ip = clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for'], trustedProxies);
+    const ip = clientAddress(
+      request.socket.remoteAddress,
+      request.headers['x-forwarded-for'],
+      trustedProxies,
+    );
     request.clientIp = ip;
     if (allowList && !allowList.has(ip)) {
       request.log.info({ clientIp: ip }, 'SCIM request from an address outside server.allowList');
@@ -57,7 +61,10 @@ export function registerAccessControl(
       if (outcome.callerFault) {
         request.log.info({ clientIp: ip, reason: outcome.reason }, 'SCIM authentication failed');
       } else {
-        request.log.warn({ clientIp: ip, reason: outcome.reason }, 'SCIM authentication could not be checked');
+        request.log.warn(
+          { clientIp: ip, reason: outcome.reason },
+          'SCIM authentication could not be checked',
+        );
       }
       if (blocked) {
         request.log.warn(

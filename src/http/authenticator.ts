@@ -90,7 +90,9 @@ export function createRequestAuthenticator(
  * audience. Such a header is never forwarded to the app; any other is the app's business.
  * Cheap and synchronous: no scrypt, no key set fetch.
  */
-export function scimCredentialMatcher(config: InboundAuthConfig): (authorization: string | undefined) => boolean {
+export function scimCredentialMatcher(
+  config: InboundAuthConfig,
+): (authorization: string | undefined) => boolean {
   const hashes = (config.bearer?.tokens ?? []).map((token) => token.hash);
   return (authorization) => {
     if (!authorization) return false;

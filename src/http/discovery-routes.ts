@@ -12,18 +12,21 @@ import { ENDPOINTS } from '../service/response.js';
 import { SCIM_CONTENT_TYPE } from './error-handler.js';
 import { type BaseUrlOf, LIST_RESPONSE_SCHEMA } from './resource-routes.js';
 
+type DiscoverySchemas = Partial<Record<ResourceTypeName, ResourceSchema>>;
+
 /**
  * RFC 7644 §4 discovery, generated from the mapping: only the resource types it maps and only
  * the attributes it declares (the enterprise extension only when mapped).
  */
 export function registerDiscoveryRoutes(
   scope: FastifyInstance,
-  schemas: Partial<Record<ResourceTypeName, ResourceSchema>>,
+  /** The current schemas; a function when a reload may change them. */
+  schemas: DiscoverySchemas | (() => DiscoverySchemas),
   auth: InboundAuthConfig,
   maxResults: number,
   baseUrlOf: BaseUrlOf,
 ): void {
-  const types = Object.values(schemas);
+  const types = () => Object.values(typeof schemas === 'function' ? schemas() : schemas);
   const list = (resources: unknown[]) => ({
     schemas: [LIST_RESPONSE_SCHEMA],
     totalResults: resources.length,
@@ -32,7 +35,7 @@ export function registerDiscoveryRoutes(
     Resources: resources,
   });
   const resourceTypes = (baseUrl: string) =>
-    types.map((schema) =>
+    types().map((schema) =>
       resourceTypeRepresentation({
         name: schema.resourceType,
         endpoint: ENDPOINTS[schema.resourceType as ResourceTypeName],
@@ -43,17 +46,19 @@ export function registerDiscoveryRoutes(
       }),
     );
   const allSchemas = (baseUrl: string) =>
-    types
+    types()
       .flatMap((schema) => [schema.core, ...schema.extensions])
       .map((def) => discoverySchema(def, baseUrl));
 
   scope.get('/ServiceProviderConfig', async (request, reply) => {
     const authenticationSchemes = [];
-    if (auth.bearer) {
+    if (auth.bearer || auth.jwt) {
       authenticationSchemes.push({
         type: 'oauthbearertoken',
         name: 'OAuth Bearer Token',
-        description: 'Authentication with a bearer token (the Secret Token in Microsoft Entra ID)',
+        description: auth.jwt
+          ? 'Authentication with an OAuth 2.0 bearer token (an access token issued by the identity provider, or a configured Secret Token)'
+          : 'Authentication with a bearer token (the Secret Token in Microsoft Entra ID)',
         primary: true,
       });
     }

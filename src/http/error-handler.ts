@@ -6,6 +6,10 @@ export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 /**
  * The one error handler of the SCIM scope: every failure becomes an RFC 7644 §3.12 error body.
  * Input problems are 4xx; only a bug in the adapter is a 500, and its detail is generic.
+ *
+ * A detail can quote personal data (the app's "login jdoe@… is taken", a value that failed
+ * validation), so it is logged at debug level only; info and error lines carry the status and
+ * scimType. An unexpected exception (a bug) keeps its stack at error level.
  */
 export function scimErrorHandler(
   error: FastifyError | Error,
@@ -13,14 +17,14 @@ export function scimErrorHandler(
   reply: FastifyReply,
 ): void {
   const scimError = toScimError(error);
+  const summary = { status: scimError.status, scimType: scimError.scimType };
   if (scimError.status >= 500) {
-    request.log.error({ err: error, status: scimError.status }, 'SCIM request failed');
+    if (isScimError(error)) request.log.error(summary, 'SCIM request failed');
+    else request.log.error({ ...summary, err: error }, 'SCIM request failed');
   } else {
-    request.log.info(
-      { status: scimError.status, scimType: scimError.scimType, detail: scimError.message },
-      'SCIM request rejected',
-    );
+    request.log.info(summary, 'SCIM request rejected');
   }
+  request.log.debug({ ...summary, detail: scimError.message }, 'SCIM error detail');
   sendScimError(reply, scimError);
 }
 
@@ -28,6 +32,15 @@ export function sendScimError(reply: FastifyReply, error: ScimError): void {
   if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));
   reply.status(error.status).type(SCIM_CONTENT_TYPE).send(error.toBody());
 }
+
+const STORE_OUTAGE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+]);
 
 export function toScimError(error: unknown): ScimError {
   if (isScimError(error)) return error;
@@ -46,6 +59,13 @@ export function toScimError(error: unknown): ScimError {
   }
   if (error instanceof SyntaxError)
     return scimErrors.invalidSyntax(`The request body is not valid JSON: ${error.message}`);
+  // The id map store (Redis) being unreachable is an outage to wait out, not a bug.
+  if (
+    STORE_OUTAGE_CODES.has(String(fastifyError.code)) ||
+    (error as Error).name === 'MaxRetriesPerRequestError'
+  ) {
+    return scimErrors.unavailable('The id map store is not reachable; try again shortly', 5);
+  }
   const status = fastifyError.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return status === 400

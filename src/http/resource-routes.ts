@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ResourceService } from '../service/resource-service.js';
 import { ENDPOINTS } from '../service/response.js';
 import type { ReadOptions } from '../service/service-deps.js';
+import { clientProfile } from './client-profile.js';
 import { SCIM_CONTENT_TYPE } from './error-handler.js';
 import { listParams, projectionParams } from './query-params.js';
 
@@ -13,10 +14,16 @@ type Query = Record<string, unknown>;
 /** The SCIM base URL of this request, for meta.location. */
 export type BaseUrlOf = (request: FastifyRequest) => string;
 
+/** What the routes call: a ResourceService, or one that picks the current one per call (reload). */
+export type ResourceOperations = Pick<
+  ResourceService,
+  'type' | 'create' | 'query' | 'get' | 'replace' | 'patch' | 'delete'
+>;
+
 /** RFC 7644 §3.3–§3.6 routes of one resource type; each hands straight to the service. */
 export function registerResourceRoutes(
   scope: FastifyInstance,
-  service: ResourceService,
+  service: ResourceOperations,
   baseUrlOf: BaseUrlOf,
 ): void {
   const endpoint = ENDPOINTS[service.type];
@@ -61,7 +68,9 @@ export function registerResourceRoutes(
     // RFC 7644 §3.5.2 allows 200 with the resource or 204. Entra and Microsoft's test collection
     // expect 204; the resource is returned when asked for (attributes) and to Okta.
     const wantsBody =
-      options.attributes !== undefined || options.excludedAttributes !== undefined || isOkta(request);
+      options.attributes !== undefined ||
+      options.excludedAttributes !== undefined ||
+      clientProfile(request) === 'okta';
     if (!wantsBody) return reply.status(204).send();
     return sendResource(reply, patched);
   });
@@ -70,10 +79,6 @@ export function registerResourceRoutes(
     await service.delete(request.params.id);
     return reply.status(204).send();
   });
-}
-
-function isOkta(request: FastifyRequest): boolean {
-  return /okta/i.test(request.headers['user-agent'] ?? '');
 }
 
 function sendResource(reply: FastifyReply, resource: Record<string, unknown>): FastifyReply {

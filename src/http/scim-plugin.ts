@@ -7,12 +7,11 @@ import type { IdMap } from '../idmap/id-map.js';
 import { registerAuditHooks } from '../ops/audit.js';
 import { scimErrors } from '../scim/errors.js';
 import type { ResourceSchema } from '../scim/schema-types.js';
-import type { ResourceService } from '../service/resource-service.js';
 import { type AccessControlOptions, registerAccessControl } from './access-control.js';
 import type { Principal } from './authenticator.js';
 import { registerDiscoveryRoutes } from './discovery-routes.js';
 import { scimErrorHandler } from './error-handler.js';
-import { type BaseUrlOf, registerResourceRoutes } from './resource-routes.js';
+import { type BaseUrlOf, type ResourceOperations, registerResourceRoutes } from './resource-routes.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -22,9 +21,12 @@ declare module 'fastify' {
 
 export interface ScimPluginOptions {
   config: DeploymentConfig;
-  services: Partial<Record<ResourceTypeName, ResourceService>>;
-  /** Schemas trimmed to what the mapping supports, for discovery. */
-  discoverySchemas: Partial<Record<ResourceTypeName, ResourceSchema>>;
+  /** Route targets per resource type (services that follow reloads, in the app). */
+  services: Partial<Record<ResourceTypeName, ResourceOperations>>;
+  /** Schemas trimmed to what the mapping supports, for discovery; a function when reloads change them. */
+  discoverySchemas:
+    | Partial<Record<ResourceTypeName, ResourceSchema>>
+    | (() => Partial<Record<ResourceTypeName, ResourceSchema>>);
   maxResults: number;
   /** The audit trail (one line per provisioning operation); absent: none. */
   audit?: { logger: Logger; idMap: IdMap; app: string };

@@ -60,7 +60,9 @@ export async function connectRedis(url: string, options: RedisConnectOptions = {
   // Without an 'error' listener ioredis prints every failed reconnect to stderr.
   let up = false;
   let down = false;
+  let connectError: Error | undefined;
   client.on('error', (error: Error) => {
+    if (!up) connectError = error;
     if (!up || down) return;
     down = true;
     options.onConnectionChange?.(error);
@@ -74,7 +76,9 @@ export async function connectRedis(url: string, options: RedisConnectOptions = {
     await client.connect();
   } catch (error) {
     client.disconnect();
-    const reason = error instanceof Error ? error.message : String(error);
+    // ioredis rejects with "Connection is closed."; the cause came as an 'error' event.
+    const cause = connectError ?? error;
+    const reason = cause instanceof Error ? cause.message : String(cause);
     throw new Error(`Cannot connect to Redis at ${redactRedisUrl(url)}: ${reason}`);
   }
   return client;

@@ -28,6 +28,11 @@ export interface IdMapEntry {
    * cannot supply one (Microsoft's test collection checks this).
    */
   memberDisplays?: Record<string, string>;
+  /**
+   * Set when a SCIM DELETE only disabled the record in the app (`keepsRecord`): the resource is
+   * gone for SCIM clients, but the record is still known so it does not come back under a new id.
+   */
+  deleted?: true;
   /** ISO 8601; the app may have no timestamps of its own. */
   created: string;
   lastModified: string;

@@ -51,7 +51,11 @@ export interface AuditRecord {
   outcome: AuditOutcome;
   /** The status answered to the IdP. */
   status: number;
-  /** The status of the last call to the app; null when none was made or it got no answer. */
+  /**
+   * The app's status that explains the outcome: for a failure, that of the first call to the
+   * app that failed; otherwise that of the last call (after any retry). Null when no call was
+   * made or the call got no answer.
+   */
   upstreamStatus: number | null;
   upstreamCalls: number;
   durationMs: number;
@@ -59,7 +63,9 @@ export interface AuditRecord {
 
 /** What one request collects while it runs, reachable from the connector through async context. */
 interface AuditContext {
-  upstreamStatus: number | null;
+  lastStatus: number | null;
+  /** Set by the first call that failed (undefined status: no answer at all). */
+  firstFailure?: { status: number | null };
   upstreamCalls: number;
   appId?: string;
 }
@@ -71,7 +77,9 @@ export const recordUpstreamCall: UpstreamObserver = (event) => {
   const context = contexts.getStore();
   if (!context) return;
   context.upstreamCalls += 1;
-  context.upstreamStatus = event.status ?? null;
+  context.lastStatus = event.status ?? null;
+  const failed = event.status === undefined || event.status >= 400;
+  if (failed && !context.firstFailure) context.firstFailure = { status: event.status ?? null };
 };
 
 declare module 'fastify' {
@@ -106,7 +114,7 @@ export function registerAuditHooks(scope: FastifyInstance, options: AuditHookOpt
   const base = options.basePath.toLowerCase();
 
   scope.addHook('onRequest', (request, _reply, done) => {
-    const context: AuditContext = { upstreamStatus: null, upstreamCalls: 0 };
+    const context: AuditContext = { lastStatus: null, upstreamCalls: 0 };
     auditContexts.set(request, context);
     // Callback style: the rest of the request's lifecycle runs inside this async context.
     contexts.run(context, done);
@@ -148,7 +156,10 @@ export function registerAuditHooks(scope: FastifyInstance, options: AuditHookOpt
       app: options.app,
       outcome,
       status: reply.statusCode,
-      upstreamStatus: context?.upstreamStatus ?? null,
+      upstreamStatus:
+        (outcome === 'success'
+          ? context?.lastStatus
+          : (context?.firstFailure?.status ?? context?.lastStatus)) ?? null,
       upstreamCalls: context?.upstreamCalls ?? 0,
       durationMs: Math.round(reply.elapsedTime * 10) / 10,
     };
@@ -194,4 +205,13 @@ function createdId(reply: FastifyReply): string | undefined {
   if (typeof location !== 'string') return undefined;
   const last = location.split('/').pop();
   return last ? decodeURIComponent(last) : undefined;
+}
+
+/** The connector observer that feeds the audit trail, chained with any other observer. */
+export function withAuditObserver(other?: UpstreamObserver): UpstreamObserver {
+  if (!other) return recordUpstreamCall;
+  return (event) => {
+    recordUpstreamCall(event);
+    other(event);
+  };
 }

@@ -9,7 +9,15 @@ export const REDACTED_PATHS = [
   'req.headers.cookie',
   'req.headers["x-api-key"]',
   'req.headers["x-redmine-api-key"]',
+  'req.headers["proxy-authorization"]',
   'headers.authorization',
+  'headers.cookie',
+  'headers["proxy-authorization"]',
+  '*.authorization',
+  'authorization',
+  '*.passwordHash',
+  '*.secret',
+  '*.clientSecret',
   'headers["x-api-key"]',
   'headers["x-redmine-api-key"]',
   '*.password',
@@ -41,4 +49,14 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
     },
     destination,
   );
+}
+
+/** A URL fit for a log line: any user name or password in it replaced. */
+export function redactUrlCredentials(url: string): string {
+  if (!URL.canParse(url)) return url;
+  const parsed = new URL(url);
+  if (!parsed.username && !parsed.password) return url;
+  parsed.username = parsed.username ? '[redacted]' : '';
+  parsed.password = parsed.password ? '[redacted]' : '';
+  return parsed.toString().replace(/\/$/, url.endsWith('/') ? '/' : '');
 }

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Connector } from '../connector/connector.js';
 
 export interface OpsOptions {
-  connector: Connector;
+  /** The connector of the current generation (it changes on reload). */
+  connector: () => Connector;
   isShuttingDown: () => boolean;
 }
 
@@ -11,7 +12,7 @@ export async function opsPlugin(scope: FastifyInstance, options: OpsOptions): Pr
   scope.get('/healthz', async () => ({ status: 'ok' }));
   scope.get('/readyz', async (_request, reply) => {
     if (options.isShuttingDown()) return reply.status(503).send({ status: 'shutting down' });
-    const health = await options.connector.checkHealth();
+    const health = await options.connector().checkHealth();
     if (!health.ok) {
       return reply
         .status(503)

@@ -160,6 +160,7 @@ export class ResourceCodec {
       const appId = memberValue(member);
       if (appId === undefined) continue;
       const entry = await this.entryForAppId('User', appId);
+      if (entry.deleted) continue;
       const scimMember: Record<string, unknown> = {
         ...(member as Record<string, unknown>),
         value: entry.scimId,

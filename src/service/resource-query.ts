@@ -68,6 +68,7 @@ export class ResourceQuery {
     const candidates = await this.candidates(filter, needs);
     // Filters see the whole resource, id and meta included (`id eq`, `meta.lastModified gt`).
     const matches = candidates
+      .filter((c) => !c.entry.deleted)
       .map((c) => fullResource(this.type, c, schema, options.baseUrl))
       .filter((resource) => evaluateFilter(filter, resource, schema));
     const page = matches.slice(startIndex - 1, startIndex - 1 + count);
@@ -114,7 +115,7 @@ export class ResourceQuery {
     entry: Awaited<ReturnType<ServiceDeps['idMap']['get']>>,
     withMembers: boolean,
   ): Promise<PresentedResource[]> {
-    if (!entry) return [];
+    if (!entry || entry.deleted) return [];
     try {
       const { result } = await this.deps.connector.call(this.type, 'get', {
         appId: entry.appId,
@@ -177,7 +178,8 @@ export class ResourceQuery {
     const found: unknown[] = [];
     for (const record of records) {
       const appId = await this.codec.appIdOf(this.type, record);
-      if (await this.deps.idMap.findByAppId(this.type, appId)) continue;
+      const known = await this.deps.idMap.findByAppId(this.type, appId);
+      if (known && !known.deleted) continue;
       const derived = await this.codec.derive(this.type, record);
       const candidate = derived[attribute];
       if (typeof candidate === 'string' && candidate.toLowerCase() === value.toLowerCase())
@@ -195,7 +197,7 @@ export class ResourceQuery {
     const list = this.codec.mapping(this.type).operations.list;
     if (list.pageSize === undefined || list.total === undefined) {
       // The app cannot page or count for us: read everything, page here.
-      const all = await this.scan(needs, {}, {});
+      const all = (await this.scan(needs, {}, {})).filter((p) => !p.entry.deleted);
       return this.result(all.length, startIndex, all.slice(startIndex - 1, startIndex - 1 + count), options);
     }
     const records: unknown[] = [];
@@ -213,7 +215,9 @@ export class ResourceQuery {
       offset += page.items.length;
       if (page.items.length < limit) break;
     } while (offset < end && offset < total);
-    const presented = await this.presentAll(records, needs);
+    // Records deleted through SCIM but kept by the app are left out; the app's total still
+    // counts them, so totalResults can be that many too high.
+    const presented = (await this.presentAll(records, needs)).filter((p) => !p.entry.deleted);
     return this.result(total, startIndex, presented, options);
   }
 

@@ -142,7 +142,13 @@ export class ResourceService {
         // Already gone in the app: the outcome the client asked for.
         if (!(isScimError(error) && error.status === 404)) throw error;
       }
-      await this.deps.idMap.delete(this.type, scimId);
+      if (this.mapping.operations.delete?.keepsRecord) {
+        // The app only disabled it: remember it as deleted so it neither answers nor comes back
+        // under a new SCIM id in lists.
+        await this.deps.idMap.put({ ...entry, deleted: true, lastModified: this.now() });
+      } else {
+        await this.deps.idMap.delete(this.type, scimId);
+      }
     });
   }
 
@@ -217,6 +223,9 @@ export class ResourceService {
     const [record] = records;
     if (records.length !== 1 || record === undefined) return undefined;
     const appId = await this.codec.appIdOf(this.type, record);
+    // A record deleted through SCIM but kept by the app (keepsRecord) is taken over by the new create.
+    const tombstone = await this.deps.idMap.findByAppId(this.type, appId);
+    if (tombstone?.deleted) await this.deps.idMap.delete(this.type, tombstone.scimId);
     this.deps.log.warn(
       { resourceType: this.type, appId },
       'create answered 409 for an unmapped record: adopting it (an earlier answer was lost)',
@@ -301,7 +310,7 @@ export class ResourceService {
 
   private async requireEntry(scimId: string): Promise<IdMapEntry> {
     const entry = await this.deps.idMap.get(this.type, scimId);
-    if (!entry) throw scimErrors.notFound(`${this.type} ${scimId} not found`);
+    if (!entry || entry.deleted) throw scimErrors.notFound(`${this.type} ${scimId} not found`);
     return entry;
   }
 

@@ -528,24 +528,28 @@ describe('mappings/redmine-lock-on-delete.yaml: DELETE locks the user', () => {
     expect((await lockingScim().request('DELETE', `/Users/${userId}`)).status).toBe(404);
   });
 
-  it('shows the locked user again under a new SCIM id, inactive and without its externalId', async () => {
+  it('leaves the locked user out of filters and lists', async () => {
     const resources = resourcesOf(
       await lockingScim().request('GET', `/Users${filterQuery(`userName eq "${userName}"`)}`),
     );
-    expect(resources).toHaveLength(1);
-    expect(resources[0]).toMatchObject({ userName, active: false });
-    expect(resources[0]?.id).not.toBe(userId);
-    expect(resources[0]).not.toHaveProperty('externalId');
+    expect(resources).toEqual([]);
+    const all = resourcesOf(await lockingScim().request('GET', '/Users?count=500'));
+    expect(all.map((r) => r.userName)).not.toContain(userName);
   });
 
-  it('refuses a create of the same userName with 409', async () => {
+  it('lets a new create of the same userName take the locked user over and unlock it', async () => {
     const answer = await lockingScim().request('POST', '/Users', {
       schemas: [SCHEMA.user],
       userName,
-      name: { givenName: 'Frank', familyName: 'Lock' },
+      externalId: 'frank-ext-2',
+      name: { givenName: 'Frank', familyName: 'Again' },
       emails: [{ primary: true, type: 'work', value: userName }],
     });
-    expectStatus(answer, 409);
+    expectStatus(answer, 201);
+    expect(idOf(answer)).not.toBe(userId);
     expect((await redmine.usersByLogin(userName)).map((u) => u.id)).toEqual([redmineUserId]);
+    expect(await redmine.user(redmineUserId)).toMatchObject({ status: 1, lastname: 'Again' });
+    expect((await lockingScim().request('GET', `/Users/${idOf(answer)}`)).status).toBe(200);
+    expect((await lockingScim().request('GET', `/Users/${userId}`)).status).toBe(404);
   });
 });

@@ -36,6 +36,7 @@ function operation(spec: OperationSpec): CompiledOperation {
     pageSize: undefined,
     itemsLack: [],
     omits: new Set(),
+    keepsRecord: false,
   };
 }
 
