@@ -13,6 +13,7 @@ import { applyPatch, parsePatchRequest } from '../scim/patch/index.js';
 import type { ResourceSchema, ScimResource } from '../scim/schema-types.js';
 import { groupResourceSchema, userResourceSchema } from '../scim/schemas/resource-schema.js';
 import { validateResource } from '../scim/validate-resource.js';
+import { withoutNulls } from '../service/resource-codec.js';
 import { findPushdown } from '../service/resource-query.js';
 import { planWrite } from '../service/write-plan.js';
 
@@ -118,7 +119,8 @@ async function plan(
       calls.push({ ...read, label: `${read.label} (sent: a read, to know the current state)` });
       const { result } = await connector.call(type, 'get', { appId, withMembers: true });
       const derived = await resourceMapping.toScim.evaluate(result);
-      current = isPlainObject(derived) ? derived : {};
+      // As the service sees it: nulls are unassigned values (preserved values are not applied here).
+      current = isPlainObject(derived) ? withoutNulls(derived) : {};
     }
     const next =
       method === 'PUT'

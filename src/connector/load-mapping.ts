@@ -2,11 +2,16 @@ import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { ConfigError, type ConfigIssue } from '../config/config-error.js';
 import { createSchemaValidator } from '../config/schema-validate.js';
-import { type PathSegment, readYamlSource, type YamlSource } from '../config/yaml-source.js';
+import { formatPath, type PathSegment, readYamlSource, type YamlSource } from '../config/yaml-source.js';
 import { parseAttrPath } from '../scim/attr-path.js';
-import type { ScimType } from '../scim/errors.js';
+import { type ScimType, scimErrors } from '../scim/errors.js';
 import { deriveAttributes } from './derive-attributes.js';
-import { compileExpression, type Expression, ExpressionCompileError } from './expression.js';
+import {
+  compileExpression,
+  describeJsonataError,
+  type Expression,
+  ExpressionCompileError,
+} from './expression.js';
 import {
   type CompiledErrorRule,
   type CompiledFilterPushdown,
@@ -261,7 +266,7 @@ class MappingCompiler {
 
   private expression(source: string, at: PathSegment[]): Expression {
     try {
-      return compileExpression(source);
+      return withFailureMeaning(compileExpression(source), at);
     } catch (error) {
       const detail =
         error instanceof ExpressionCompileError
@@ -278,4 +283,30 @@ class MappingCompiler {
       return { source, evaluate: async () => undefined, ast: () => undefined };
     }
   }
+}
+
+/** Expressions that turn what the app answered into SCIM: a failure there is the app's answer. */
+const READS_APP_DATA = new Set(['toScim', 'id', 'response', 'items', 'total', 'when', 'detail']);
+
+/**
+ * A run-time failure of an expression (a `$error(...)` call, a type error) becomes a SCIM error
+ * with a meaning: 502 when it read the app's answer, 400 invalidValue when it read what the
+ * client sent (fromScim, request bodies, queries), so bad input is never answered with a 500.
+ */
+function withFailureMeaning(expression: Expression, at: PathSegment[]): Expression {
+  const where = formatPath(at);
+  const readsApp = at.some((segment) => typeof segment === 'string' && READS_APP_DATA.has(segment));
+  return {
+    ...expression,
+    evaluate: async (input, bindings) => {
+      try {
+        return await expression.evaluate(input, bindings);
+      } catch (error) {
+        const { message } = describeJsonataError(error);
+        if (readsApp)
+          throw scimErrors.badGateway(`The mapping could not read the app's answer (${where}): ${message}`);
+        throw scimErrors.invalidValue(`The mapping could not convert the request (${where}): ${message}`);
+      }
+    },
+  };
 }

@@ -49,15 +49,16 @@ export class ResourceCodec {
 
   /**
    * The full SCIM resource for an app record. Records the app holds but the adapter never saw
-   * (created before it was deployed) get a SCIM id on first sight.
+   * (created before it was deployed) get a SCIM id on first sight. `derived`: what
+   * {@link derive} already returned for this very record (saves evaluating toScim twice).
    */
   async present(
     type: ResourceTypeName,
     record: unknown,
-    options: { entry?: IdMapEntry; withMembers: boolean },
+    options: { entry?: IdMapEntry; withMembers: boolean; derived?: ScimResource },
   ): Promise<PresentedResource> {
     const appId = await this.appIdOf(type, record);
-    const derived = await this.derive(type, record);
+    const derived = options.derived ?? (await this.derive(type, record));
     const entry = options.entry ?? (await this.entryForAppId(type, appId));
     const resource: ScimResource = { ...derived };
     for (const [path, kept] of Object.entries(entry.preserved ?? {})) {
@@ -192,7 +193,7 @@ export class ResourceCodec {
 }
 
 /** RFC 7643 §2.5: null and empty values mean "unassigned"; apps answer null for empty fields. */
-function withoutNulls(resource: ScimResource): ScimResource {
+export function withoutNulls(resource: ScimResource): ScimResource {
   const clean = (value: unknown): unknown => {
     if (Array.isArray(value)) {
       const items = value.map(clean).filter((v) => v !== undefined);

@@ -94,7 +94,13 @@ export class ResourceQuery {
         if (pushdown.path?.includes('{value}') && /^\.+$/.test(String(constraint.value))) return [];
         const options: CallOptions = { extraQuery: pushdown.query };
         if (pushdown.path) options.pathOverride = pushdown.path;
-        return this.scan(needs, { value: constraint.value }, options);
+        try {
+          return await this.scan(needs, { value: constraint.value }, options);
+        } catch (error) {
+          // A lookup endpoint (`/users/by-login/{value}`) answers 404 when nothing matches.
+          if (pushdown.path && isScimError(error) && error.status === 404) return [];
+          throw error;
+        }
       }
     }
     const byExternalId = constraints.find((c) => isCore(c.path, 'externalId'));

@@ -87,8 +87,13 @@ export class ResourceService {
         [],
       );
     if (deactivate) await this.deps.connector.call(this.type, 'deactivate', { appId });
-    if (members.length > 0 || deactivate) record = await this.fetchRecord(appId, true);
-    const presented = await this.codec.present(this.type, record, { entry, withMembers: true });
+    const refetch = members.length > 0 || deactivate;
+    if (refetch) record = await this.fetchRecord(appId, true);
+    const presented = await this.codec.present(this.type, record, {
+      entry,
+      withMembers: true,
+      ...(refetch ? {} : { derived }),
+    });
     return this.respond(presented, options);
   }
 
@@ -204,7 +209,7 @@ export class ResourceService {
     if (displays) entry.memberDisplays = displays;
     else delete entry.memberDisplays;
     await this.deps.idMap.put(entry);
-    return this.codec.present(this.type, record, { entry, withMembers: true });
+    return this.codec.present(this.type, record, { entry, withMembers: true, derived });
   }
 
   /**
