@@ -12,7 +12,8 @@ COPY schemas ./schemas
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:24-bookworm-slim
-ENV NODE_ENV=production
+# HOST and PORT feed the demo command, ${HOST}/${PORT} in config.yaml and the HEALTHCHECK below.
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

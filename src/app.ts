@@ -1,11 +1,12 @@
 import { createRequire } from 'node:module';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import { DEFAULTS, type DeploymentConfig } from './config/deployment-config.js';
 import type { UpstreamObserver } from './connector/connector.js';
 import type { CompiledMapping, ResourceTypeName } from './connector/mapping-types.js';
 import type { RetryPolicy } from './connector/retry-policy.js';
+import { sendScimError } from './http/error-handler.js';
 import { scimPlugin } from './http/scim-plugin.js';
 import { enableCertificateReload, httpsOption } from './http/tls.js';
 import { FileIdMapStore } from './idmap/file-store.js';
@@ -23,6 +24,7 @@ import { passthroughPlugin } from './passthrough/passthrough.js';
 import { createGeneration, type SharedParts } from './runtime/generation.js';
 import { Reloader } from './runtime/reload.js';
 import { RuntimeHolder } from './runtime/runtime-holder.js';
+import { scimErrors } from './scim/errors.js';
 import { KeyedLock, type ResourceLock } from './service/keyed-lock.js';
 import { DEFAULT_LIMITS, type ServiceLimits } from './service/service-deps.js';
 
@@ -102,6 +104,29 @@ export async function buildApp(
     https: httpsOption(config.server.tls),
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
     requestIdHeader: false,
+    // Requests that arrive while closing get a SCIM 503 with Retry-After (below), not fastify's.
+    return503OnClosing: false,
+    // Malformed URLs (`/scim/v2/Users/%zz`) never reach a route: answer them in SCIM terms too.
+    frameworkErrors: (error, request, reply) => {
+      const scimError = scimErrors.invalidSyntax(`The request URL is malformed (${error.code || 'bad URL'})`);
+      if (isUnderBasePath(request.url, config.server.basePath)) {
+        sendScimError(reply, scimError);
+        return;
+      }
+      void (reply as FastifyReply).code(400).send({ error: 'Bad Request', message: scimError.message });
+    },
+  });
+  // While shutting down: finish what is in flight, refuse what is new, and close each kept-alive
+  // connection after its answer so close() does not wait for idle sockets to time out.
+  app.addHook('onRequest', async (request, reply) => {
+    if (!shuttingDown) return;
+    reply.header('connection', 'close');
+    const unavailable = scimErrors.unavailable('The server is shutting down; try again shortly', 5);
+    if (isUnderBasePath(request.url, config.server.basePath)) return sendScimError(reply, unavailable);
+    return reply.status(503).header('retry-after', '5').send({ error: 'Service Unavailable' });
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (shuttingDown) reply.header('connection', 'close');
   });
   // Before the scopes below, so that its hooks see every SCIM request.
   registerMetrics(app, metrics, {
@@ -121,10 +146,12 @@ export async function buildApp(
     discoverySchemas: () => runtime.current.discoverySchemas,
     maxResults: limits.maxCount,
     ...(audit ? { audit: { logger: audit, idMap, app: mapping.app } } : {}),
+    // Tokens rotate with a reload (SIGHUP), without a restart.
+    accessControl: { currentAuth: () => runtime.current.config.auth },
   });
   await app.register(passthroughPlugin, {
     upstream: config.upstream.baseUrl,
-    auth: config.auth,
+    auth: () => runtime.current.config.auth,
     basePath: config.server.basePath,
   });
   if (config.server.tls) enableCertificateReload(app, config.server.tls);
@@ -189,4 +216,14 @@ function redisLock(store: RedisIdMapStore, logger: Logger): RedisResourceLock {
         'resource lock renewal or release failed',
       ),
   });
+}
+
+function isUnderBasePath(url: string, basePath: string): boolean {
+  const path =
+    url
+      .split('?')[0]
+      ?.toLowerCase()
+      .replace(/\/{2,}/g, '/') ?? '';
+  const base = basePath.toLowerCase();
+  return path === base || path.startsWith(`${base}/`);
 }

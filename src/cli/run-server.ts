@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 
+const SHUTDOWN_TIMEOUT_MS = 25_000;
+
 /**
  * Listens and stops gracefully: on SIGTERM/SIGINT the server stops accepting connections,
  * lets in-flight requests finish, then closes the app (upstream pool, id map store).
@@ -16,6 +18,12 @@ export async function runServer(
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, 'shutting down');
+    // Kubernetes sends SIGKILL 30 s after SIGTERM by default: leave before that, cleanly.
+    const deadline = setTimeout(() => {
+      app.log.error({ afterMs: SHUTDOWN_TIMEOUT_MS }, 'shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS);
+    deadline.unref();
     try {
       await app.close();
       await onStop?.();

@@ -124,7 +124,7 @@ export function tokenRevokeCommand(
   const mode = statSync(configFile).mode & 0o7777;
   writeFileSync(temporary, text, { mode });
   renameSync(temporary, configFile);
-  return `Revoked token '${name}': removed from ${configFile}. Restart scim-sidecar (or roll the replicas) to apply.\n`;
+  return `Revoked token '${name}': removed from ${configFile}. Send SIGHUP to scim-sidecar (every replica) or restart it to apply.\n`;
 }
 
 function readConfigDocument(configFile: string): Document {

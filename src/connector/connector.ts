@@ -54,6 +54,15 @@ export interface Resilience {
 
 export const DEFAULT_RESILIENCE: Resilience = { concurrency: 16, maxQueue: 256, retry: DEFAULT_RETRY_POLICY };
 
+function needsBody(operation: CompiledOperation): boolean {
+  return (
+    operation.response !== undefined ||
+    operation.items !== undefined ||
+    operation.name === 'list' ||
+    operation.name === 'get'
+  );
+}
+
 /** An attempt needs at least this long to be worth starting. */
 const MIN_ATTEMPT_MS = 250;
 
@@ -136,8 +145,15 @@ export class Connector {
         });
         status = response.status;
         const error = await translateUpstreamError(response, rules, label);
-        if (!error) return await this.outcome(operation, response, label);
-        failure = error;
+        // A truncated or HTML answer to a call whose body is needed is a transient fault: retried
+        // like a 502 where the operation is safe to repeat.
+        if (!error && response.unparsable && needsBody(operation)) {
+          failure = scimErrors.badGateway(`The app answered ${label} with a body that is not JSON`);
+        } else if (!error) {
+          return await this.outcome(operation, response, label);
+        } else {
+          failure = error;
+        }
       } catch (error) {
         failure = transportFailure(error, request.method, request.path);
       } finally {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { DeploymentConfig } from '../config/deployment-config.js';
+import type { DeploymentConfig, InboundAuthConfig } from '../config/deployment-config.js';
 import { scimErrors } from '../scim/errors.js';
 import { AuthThrottle } from './auth-throttle.js';
 import { challenge, createRequestAuthenticator } from './authenticator.js';
@@ -12,6 +12,8 @@ export const UNAUTHORIZED_DETAIL = 'Authentication failed: send a valid bearer t
 export interface AccessControlOptions {
   /** Clock for the failure throttle (tests). */
   clock?: () => number;
+  /** The credentials in effect now, when a reload may change them; default: `config.auth`. */
+  currentAuth?: () => InboundAuthConfig;
 }
 
 /**
@@ -30,8 +32,21 @@ export function registerAccessControl(
   const allowList = server.allowList?.length ? new AddressSet(server.allowList) : undefined;
   const trustedProxies = server.trustedProxies?.length ? new AddressSet(server.trustedProxies) : undefined;
   const throttle = server.authThrottle ? new AuthThrottle(server.authThrottle, options.clock) : undefined;
-  const authenticate = createRequestAuthenticator(config.auth);
-  const wwwAuthenticate = challenge(config.auth);
+  // One authenticator per credentials object: rebuilt only when a reload brings new credentials.
+  const authenticatorFor = (auth: InboundAuthConfig) => ({
+    authenticate: createRequestAuthenticator(auth),
+    wwwAuthenticate: challenge(auth),
+  });
+  const built = new WeakMap<InboundAuthConfig, ReturnType<typeof authenticatorFor>>();
+  const current = () => {
+    const auth = options.currentAuth?.() ?? config.auth;
+    let found = built.get(auth);
+    if (!found) {
+      found = authenticatorFor(auth);
+      built.set(auth, found);
+    }
+    return found;
+  };
 
   scope.addHook('onRequest', async (request, reply) => {
     const ip = clientAddress(
@@ -53,6 +68,7 @@ export function registerAccessControl(
       );
       return reply;
     }
+    const { authenticate, wwwAuthenticate } = current();
     const outcome = await authenticate(request.headers.authorization);
     if (!outcome.principal) {
       // A request without credentials guesses nothing; a key set outage is not the caller's doing.

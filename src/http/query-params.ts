@@ -26,9 +26,22 @@ export function projectionParams(query: Query): ProjectionParams {
   const params: ProjectionParams = {};
   const attributes = single(query, 'attributes');
   const excluded = single(query, 'excludedAttributes');
-  if (attributes !== undefined) params.attributes = parseAttributeList(withoutValueFilters(attributes));
-  if (excluded !== undefined) params.excludedAttributes = parseAttributeList(withoutValueFilters(excluded));
+  if (attributes !== undefined) params.attributes = attributeList('attributes', attributes);
+  if (excluded !== undefined) params.excludedAttributes = attributeList('excludedAttributes', excluded);
   return params;
+}
+
+/** No resource has more attributes than this; a longer list is an attack on the projection. */
+const MAX_ATTRIBUTE_NAMES = 200;
+
+function attributeList(name: string, text: string): string[] {
+  const list = parseAttributeList(withoutValueFilters(text));
+  if (list.length > MAX_ATTRIBUTE_NAMES) {
+    throw scimErrors.invalidValue(
+      `${name} lists ${list.length} attributes; at most ${MAX_ATTRIBUTE_NAMES} are accepted`,
+    );
+  }
+  return list;
 }
 
 /**

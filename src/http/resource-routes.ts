@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isPlainObject } from '../scim/attributes.js';
+import { scimErrors } from '../scim/errors.js';
 import type { ResourceService } from '../service/resource-service.js';
 import { ENDPOINTS } from '../service/response.js';
 import type { ReadOptions } from '../service/service-deps.js';
@@ -47,8 +49,7 @@ export function registerResourceRoutes(
 
   // RFC 7644 §3.4.3: the same query sent as a POST body (keeps filters out of URLs and logs).
   scope.post(`${endpoint}/.search`, async (request, reply) => {
-    const body = (request.body ?? {}) as Query;
-    const params = toQuery(body);
+    const params = toQuery(request.body ?? {});
     const options = { baseUrl: baseUrlOf(request), ...projectionParams(params) };
     const result = await service.query(listParams(params), options);
     return reply.type(SCIM_CONTENT_TYPE).send({ schemas: [LIST_RESPONSE_SCHEMA], ...result });
@@ -87,12 +88,23 @@ function sendResource(reply: FastifyReply, resource: Record<string, unknown>): F
   return reply.type(SCIM_CONTENT_TYPE).send(resource);
 }
 
-/** A SearchRequest body uses JSON types; the query helpers expect strings like a URL would carry. */
-function toQuery(body: Query): Query {
+/**
+ * RFC 7644 §3.4.3 SearchRequest: JSON types in, the strings a URL would carry out (the query
+ * helpers then apply the same checks as for GET). Anything else is a 400, never a crash.
+ */
+function toQuery(body: unknown): Query {
+  if (!isPlainObject(body)) throw scimErrors.invalidSyntax('A SearchRequest body must be a JSON object');
   const out: Query = {};
   for (const [key, value] of Object.entries(body)) {
     if (key === 'schemas') continue;
-    out[key] = Array.isArray(value) ? value.join(',') : typeof value === 'number' ? String(value) : value;
+    if (typeof value === 'string') out[key] = value;
+    else if (typeof value === 'number' && Number.isFinite(value)) out[key] = String(value);
+    else if (Array.isArray(value) && value.every((item) => typeof item === 'string'))
+      out[key] = value.join(',');
+    else
+      throw scimErrors.invalidValue(
+        `SearchRequest "${key.slice(0, 40)}" must be a string, a number or a list of strings`,
+      );
   }
   return out;
 }

@@ -33,6 +33,11 @@ export interface IdMapEntry {
    * gone for SCIM clients, but the record is still known so it does not come back under a new id.
    */
   deleted?: true;
+  /**
+   * Set while a create's follow-up calls (members, deactivation) are still to succeed; a resent
+   * create may take such a record over.
+   */
+  incomplete?: true;
   /** ISO 8601; the app may have no timestamps of its own. */
   created: string;
   lastModified: string;

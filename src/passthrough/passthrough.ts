@@ -11,7 +11,7 @@ import { looksLikeScimPath } from './path-guard.js';
 export interface PassthroughOptions {
   upstream: string;
   /** The SCIM credentials: an Authorization header carrying one is never forwarded. */
-  auth?: InboundAuthConfig;
+  auth?: InboundAuthConfig | (() => InboundAuthConfig);
   /** The SCIM base path: no spelling of it reaches the app through the passthrough. */
   basePath?: string;
 }
@@ -54,7 +54,7 @@ function withoutHopByHop<T extends Headers>(headers: T): T {
  * refused with 400 instead of being forwarded around authentication.
  */
 export async function passthroughPlugin(scope: FastifyInstance, options: PassthroughOptions): Promise<void> {
-  const isScimCredential = options.auth ? scimCredentialMatcher(options.auth) : () => false;
+  const isScimCredential = credentialMatcher(options.auth);
   const basePath = options.basePath;
 
   if (basePath) {
@@ -84,4 +84,20 @@ export async function passthroughPlugin(scope: FastifyInstance, options: Passthr
       rewriteHeaders: (headers) => withoutHopByHop(headers),
     },
   });
+}
+
+/** The matcher for the SCIM credentials in effect now (a reload may change them). */
+function credentialMatcher(auth: PassthroughOptions['auth']): (authorization: string | undefined) => boolean {
+  if (auth === undefined) return () => false;
+  if (typeof auth !== 'function') return scimCredentialMatcher(auth);
+  const built = new WeakMap<InboundAuthConfig, (authorization: string | undefined) => boolean>();
+  return (authorization) => {
+    const current = auth();
+    let matcher = built.get(current);
+    if (!matcher) {
+      matcher = scimCredentialMatcher(current);
+      built.set(current, matcher);
+    }
+    return matcher(authorization);
+  };
 }

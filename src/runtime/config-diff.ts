@@ -1,12 +1,15 @@
 import type { DeploymentConfig } from '../config/deployment-config.js';
 
 /**
- * Settings a reload applies to new requests. Every other setting (listen address and port, base
- * path, TLS, inbound authentication, access rules, the id map store, the audit destination,
- * the metrics path, the app's base URL, which the passthrough also uses) is fixed when the server
- * starts: a change to one is reported as needing a restart and ignored until then.
+ * Settings a reload applies to new requests: the inbound credentials (token rotation), the
+ * mapping, the credentials, timeouts, limits and retries toward the app, the log level and the
+ * metrics token. Every other setting (listen address and port, base path, TLS settings, access
+ * rules, the id map store, the audit destination, the metrics path, the app's base URL, which the
+ * passthrough also uses) is fixed when the server starts: a change to one is reported as needing
+ * a restart and ignored until then.
  */
 export const RELOADABLE_SETTINGS = [
+  'auth',
   'mapping',
   'upstream.auth',
   'upstream.timeoutMs',

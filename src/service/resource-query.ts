@@ -185,7 +185,7 @@ export class ResourceQuery {
     for (const record of records) {
       const appId = await this.codec.appIdOf(this.type, record);
       const known = await this.deps.idMap.findByAppId(this.type, appId);
-      if (known && !known.deleted) continue;
+      if (known && !known.deleted && !known.incomplete) continue;
       const derived = await this.codec.derive(this.type, record);
       const candidate = derived[attribute];
       if (typeof candidate === 'string' && candidate.toLowerCase() === value.toLowerCase())

@@ -76,18 +76,22 @@ export class ResourceService {
     if (preserved) entry.preserved = preserved;
     const displays = this.codec.memberDisplays(resource);
     if (displays) entry.memberDisplays = displays;
-    await this.claim(entry);
-    // Attributes the app's create call cannot carry follow in their dedicated calls.
+    // Attributes the app's create call cannot carry follow in their dedicated calls. Until they
+    // have all succeeded the entry is marked incomplete, so a client resending the POST after a
+    // failure takes the record over instead of meeting a 409 forever.
     const members = omits.has('members') && Array.isArray(input.members) ? input.members : [];
     const deactivate = omits.has('active') && resource.active === false;
-    if (members.length > 0)
+    const refetch = members.length > 0 || deactivate;
+    await this.claim(refetch ? { ...entry, incomplete: true } : entry);
+    if (members.length > 0) {
       await this.changeMembers(
         appId,
         members.map((m) => String((m as { value: unknown }).value)),
         [],
       );
+    }
     if (deactivate) await this.deps.connector.call(this.type, 'deactivate', { appId });
-    const refetch = members.length > 0 || deactivate;
+    if (refetch) await this.deps.idMap.put(entry);
     if (refetch) record = await this.fetchRecord(appId, true);
     const presented = await this.codec.present(this.type, record, {
       entry,
@@ -228,9 +232,10 @@ export class ResourceService {
     const [record] = records;
     if (records.length !== 1 || record === undefined) return undefined;
     const appId = await this.codec.appIdOf(this.type, record);
-    // A record deleted through SCIM but kept by the app (keepsRecord) is taken over by the new create.
-    const tombstone = await this.deps.idMap.findByAppId(this.type, appId);
-    if (tombstone?.deleted) await this.deps.idMap.delete(this.type, tombstone.scimId);
+    // A record deleted through SCIM but kept by the app (keepsRecord), or left half-created by a
+    // create whose follow-up calls failed, is taken over by the new create.
+    const stale = await this.deps.idMap.findByAppId(this.type, appId);
+    if (stale?.deleted || stale?.incomplete) await this.deps.idMap.delete(this.type, stale.scimId);
     this.deps.log.warn(
       { resourceType: this.type, appId },
       'create answered 409 for an unmapped record: adopting it (an earlier answer was lost)',

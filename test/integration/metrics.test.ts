@@ -44,7 +44,11 @@ function parseExposition(text: string): Sample[] {
 }
 
 /** The value of the one sample with this name whose labels include `labels`; undefined when none. */
-function valueOf(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
+function sampleValue(
+  samples: Sample[],
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
   const found = samples.filter(
     (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
   );
@@ -105,7 +109,7 @@ describe('/metrics', () => {
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     const requests = (labels: Record<string, string>) =>
-      valueOf(samples, 'scim_sidecar_requests_total', labels);
+      sampleValue(samples, 'scim_sidecar_requests_total', labels);
     expect(requests({ resource: 'User', operation: 'create', status: '201', client: 'entra' })).toBe(1);
     expect(requests({ resource: 'User', operation: 'get', status: '200', client: 'okta' })).toBe(1);
     expect(requests({ resource: 'User', operation: 'patch', status: '204', client: 'entra' })).toBe(1);
@@ -125,7 +129,7 @@ describe('/metrics', () => {
       1,
     );
     expect(
-      valueOf(samples, 'scim_sidecar_request_duration_seconds_count', {
+      sampleValue(samples, 'scim_sidecar_request_duration_seconds_count', {
         resource: 'User',
         operation: 'create',
       }),
@@ -141,26 +145,29 @@ describe('/metrics', () => {
 
     const { samples } = await scrape(sidecar);
     const upstream = (operation: string) =>
-      valueOf(samples, 'scim_sidecar_upstream_request_duration_seconds_count', { operation, outcome: '2xx' });
+      sampleValue(samples, 'scim_sidecar_upstream_request_duration_seconds_count', {
+        operation,
+        outcome: '2xx',
+      });
     expect(upstream('User.create')).toBeGreaterThanOrEqual(1);
     expect(upstream('User.get')).toBeGreaterThanOrEqual(2);
     expect(
-      valueOf(samples, 'scim_sidecar_upstream_request_duration_seconds_bucket', {
+      sampleValue(samples, 'scim_sidecar_upstream_request_duration_seconds_bucket', {
         operation: 'User.get',
         outcome: '2xx',
         le: '+Inf',
       }),
     ).toBe(upstream('User.get'));
-    expect(valueOf(samples, 'scim_sidecar_idmap_entries', { resource_type: 'User' })).toBe(1);
-    expect(valueOf(samples, 'scim_sidecar_idmap_entries', { resource_type: 'Group' })).toBe(0);
-    const hits = valueOf(samples, 'scim_sidecar_idmap_cache_hits_total') ?? Number.NaN;
-    const misses = valueOf(samples, 'scim_sidecar_idmap_cache_misses_total') ?? Number.NaN;
+    expect(sampleValue(samples, 'scim_sidecar_idmap_entries', { resource_type: 'User' })).toBe(1);
+    expect(sampleValue(samples, 'scim_sidecar_idmap_entries', { resource_type: 'Group' })).toBe(0);
+    const hits = sampleValue(samples, 'scim_sidecar_idmap_cache_hits_total') ?? Number.NaN;
+    const misses = sampleValue(samples, 'scim_sidecar_idmap_cache_misses_total') ?? Number.NaN;
     expect(hits).toBeGreaterThan(0);
-    expect(valueOf(samples, 'scim_sidecar_idmap_cache_hit_ratio')).toBeCloseTo(hits / (hits + misses), 6);
-    expect(valueOf(samples, 'scim_sidecar_upstream_in_flight')).toBe(0);
-    expect(valueOf(samples, 'scim_sidecar_upstream_queue_depth')).toBe(0);
-    expect(valueOf(samples, 'scim_sidecar_info', { app: 'acme-directory' })).toBe(1);
-    expect(valueOf(samples, 'scim_sidecar_config_reloads_total', { result: 'failure' })).toBe(0);
+    expect(sampleValue(samples, 'scim_sidecar_idmap_cache_hit_ratio')).toBeCloseTo(hits / (hits + misses), 6);
+    expect(sampleValue(samples, 'scim_sidecar_upstream_in_flight')).toBe(0);
+    expect(sampleValue(samples, 'scim_sidecar_upstream_queue_depth')).toBe(0);
+    expect(sampleValue(samples, 'scim_sidecar_info', { app: 'acme-directory' })).toBe(1);
+    expect(sampleValue(samples, 'scim_sidecar_config_reloads_total', { result: 'failure' })).toBe(0);
     // The process's own metrics come along.
     expect(samples.some((s) => s.name === 'process_cpu_user_seconds_total')).toBe(true);
   });
@@ -175,13 +182,14 @@ describe('/metrics', () => {
     expect((await sidecar.scim('GET', '/NoSuchEndpoint')).status).toBe(404);
 
     const { samples } = await scrape(sidecar);
-    const errors = (labels: Record<string, string>) => valueOf(samples, 'scim_sidecar_errors_total', labels);
+    const errors = (labels: Record<string, string>) =>
+      sampleValue(samples, 'scim_sidecar_errors_total', labels);
     expect(errors({ type: 'uniqueness', status: '409' })).toBe(1);
     expect(errors({ type: 'invalidFilter', status: '400' })).toBe(1);
     expect(errors({ type: '4xx', status: '404' })).toBe(2);
     expect(errors({ type: '4xx', status: '401' })).toBe(1);
     expect(
-      valueOf(samples, 'scim_sidecar_requests_total', {
+      sampleValue(samples, 'scim_sidecar_requests_total', {
         resource: 'none',
         operation: 'unknown',
         status: '404',
@@ -211,9 +219,9 @@ describe('/metrics', () => {
     expect((await sidecar.scim('GET', '/Users')).status).toBe(200);
 
     const { samples } = await scrape(sidecar);
-    expect(valueOf(samples, 'scim_sidecar_upstream_retries_total', { operation: 'User.list' })).toBe(1);
+    expect(sampleValue(samples, 'scim_sidecar_upstream_retries_total', { operation: 'User.list' })).toBe(1);
     expect(
-      valueOf(samples, 'scim_sidecar_upstream_request_duration_seconds_count', {
+      sampleValue(samples, 'scim_sidecar_upstream_request_duration_seconds_count', {
         operation: 'User.list',
         outcome: '5xx',
       }),
@@ -248,8 +256,8 @@ describe('/metrics', () => {
     await first.scim('GET', '/ServiceProviderConfig');
     await second.scim('GET', '/ServiceProviderConfig');
     const labels = { resource: 'ServiceProviderConfig', operation: 'discovery', status: '200' };
-    expect(valueOf((await scrape(first)).samples, 'scim_sidecar_requests_total', labels)).toBe(2);
-    expect(valueOf((await scrape(second)).samples, 'scim_sidecar_requests_total', labels)).toBe(1);
+    expect(sampleValue((await scrape(first)).samples, 'scim_sidecar_requests_total', labels)).toBe(2);
+    expect(sampleValue((await scrape(second)).samples, 'scim_sidecar_requests_total', labels)).toBe(1);
   });
 });
 

@@ -105,7 +105,7 @@ function config(appUrl: string, overrides: { apiKey?: string; port?: number; lev
     'upstream:',
     `  baseUrl: ${appUrl}`,
     '  auth:',
-    '    header: { name: X-Api-Key, value: ' + (overrides.apiKey ?? 'key-one') + ' }',
+    `    header: { name: X-Api-Key, value: ${overrides.apiKey ?? 'key-one'} }`,
     '  timeoutMs: 5000',
     'mapping: ./mapping.yaml',
     'idMap:',
@@ -282,6 +282,19 @@ describe('reload', () => {
     expect((await getUser(target)).displayName).toBe('Alice Liddell');
     const warning = logs.find((l) => l.msg.startsWith('restart required'));
     expect(warning?.settings).toEqual(outcome.restartRequired);
+  });
+
+  it('rotates the SCIM tokens without a restart', async () => {
+    const target = await start();
+    const newToken = 'rotated-scim-token-8e2f4a';
+    writeFileSync(
+      join(dir, 'config.yaml'),
+      config(fake.url).replace(hashToken(SCIM_TOKEN), hashToken(newToken)),
+    );
+    const outcome = await target.reloader.reload();
+    expect(outcome.applied).toEqual(['auth.bearer.tokens']);
+    expect((await send(target, 'GET', '/scim/v2/Users/u-1')).status).toBe(401);
+    expect((await send(target, 'GET', '/scim/v2/Users/u-1', { token: newToken })).status).toBe(200);
   });
 
   it('applies a new log level', async () => {

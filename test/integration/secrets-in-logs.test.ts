@@ -274,6 +274,13 @@ describe.each<LogLevel>(['debug', 'info'])('a provisioning run logged at %s leve
     expect(findings(bodies, secrets)).toEqual([]);
   });
 
+  it('has no secret and no personal data in the metrics', async () => {
+    const metrics = await send(sc.app, 'GET', '/metrics', { token: null });
+    expect(metrics.status).toBe(200);
+    expect(metrics.text).toContain('# TYPE');
+    expect(findings(metrics.text.split('\n'), [...secrets, ...PII])).toEqual([]);
+  });
+
   it('has no personal data in the audit trail', () => {
     expect(findings([...sc.audit.lines], PII)).toEqual([]);
   });

@@ -33,6 +33,12 @@ export function findSchema(resourceSchema: ResourceSchema, urn: string): SchemaD
  * attribute (RFC 7644 §3.5.2).
  */
 export function resolveTarget(resourceSchema: ResourceSchema, path: PatchPath): PatchTarget {
+  for (const name of [path.attribute, path.subAttribute]) {
+    // `constructor`, `toString`... are valid attribute names by the grammar but name what every
+    // JavaScript object inherits; no SCIM schema uses them.
+    if (name !== undefined && name in Object.prototype)
+      throw invalidPath(path, `"${name}" is not an attribute`);
+  }
   const target = locate(resourceSchema, path);
   const definition = target.definition;
   if (path.filter) {
