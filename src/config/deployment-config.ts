@@ -73,6 +73,8 @@ export interface DeploymentConfig {
     bodyLimit: number;
     trustProxy: boolean;
     requestDeadlineMs: number;
+    /** Fixed client profile, or detection per request (`auto`, the default when left out). */
+    clientProfile?: 'auto' | 'entra' | 'okta' | 'generic';
     /** Serve HTTPS directly; absent: plain HTTP (behind a TLS-terminating proxy). */
     tls?: TlsConfig;
     /** CIDR ranges allowed to call SCIM routes; absent or empty: any address. */

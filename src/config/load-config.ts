@@ -101,6 +101,7 @@ export function loadConfig(
       bodyLimit: raw.server?.bodyLimit ?? DEFAULTS.bodyLimit,
       trustProxy: raw.server?.trustProxy ?? false,
       requestDeadlineMs: raw.server?.requestDeadlineMs ?? DEFAULTS.requestDeadlineMs,
+      clientProfile: raw.server?.clientProfile ?? 'auto',
       ...serverSecurity(raw.server, baseDir),
       ...(raw.server?.watch ? { watch: true } : {}),
     },

@@ -23,7 +23,9 @@ const CAPITALISED_OP = /^(Add|Remove|Replace)$/;
  * or the request's shape says Microsoft Entra ID (its `aadOptscim…` Tenant URL flag, its
  * capitalised PATCH operations), `generic` otherwise. Never reads credentials or user data.
  */
-export function clientProfile(request: ClientHints): ClientProfile {
+export function clientProfile(request: ClientHints & { clientProfile?: ClientProfile }): ClientProfile {
+  // Set by the SCIM scope from the configured profile (or an earlier detection).
+  if (request.clientProfile) return request.clientProfile;
   const agent = request.headers['user-agent'] ?? '';
   if (OKTA_AGENT.test(agent)) return 'okta';
   if (ENTRA_AGENT.test(agent)) return 'entra';

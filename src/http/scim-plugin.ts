@@ -9,6 +9,7 @@ import { scimErrors } from '../scim/errors.js';
 import type { ResourceSchema } from '../scim/schema-types.js';
 import { type AccessControlOptions, registerAccessControl } from './access-control.js';
 import type { Principal } from './authenticator.js';
+import { type ClientProfile, clientProfile } from './client-profile.js';
 import { registerDiscoveryRoutes } from './discovery-routes.js';
 import { scimErrorHandler } from './error-handler.js';
 import { type BaseUrlOf, type ResourceOperations, registerResourceRoutes } from './resource-routes.js';
@@ -16,6 +17,8 @@ import { type BaseUrlOf, type ResourceOperations, registerResourceRoutes } from 
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
+    /** The SCIM client's profile: configured (server.clientProfile) or detected per request. */
+    clientProfile?: ClientProfile;
   }
 }
 
@@ -64,6 +67,12 @@ export async function scimPlugin(scope: FastifyInstance, options: ScimPluginOpti
   // so the rest of the request lifecycle runs inside the async context).
   scope.addHook('onRequest', (_request, _reply, done) => {
     runWithDeadline(config.server.requestDeadlineMs, done);
+  });
+
+  // After the body is parsed, so detection can read the request's shape.
+  scope.addHook('preHandler', async (request) => {
+    const configured = config.server.clientProfile ?? 'auto';
+    request.clientProfile = configured === 'auto' ? clientProfile(request) : configured;
   });
 
   // Allow-list, failure throttle, then authentication (bearer token, basic or JWT).

@@ -60,6 +60,8 @@ export interface SidecarOptions {
   timeoutMs?: number;
   /** Retries of a failed call to the app; defaults to the product default. */
   retries?: number;
+  /** server.clientProfile; detection per request when left out. */
+  clientProfile?: 'auto' | 'entra' | 'okta' | 'generic';
 }
 
 export function bearerAuth(token: string = SCIM_TOKEN, expiresAt?: Date): InboundAuthConfig {
@@ -83,6 +85,7 @@ export function deploymentConfig(
       bodyLimit: options.bodyLimit ?? DEFAULTS.bodyLimit,
       trustProxy: false,
       requestDeadlineMs: DEFAULTS.requestDeadlineMs,
+      ...(options.clientProfile ? { clientProfile: options.clientProfile } : {}),
     },
     auth: options.auth ?? bearerAuth(),
     upstream: {
