@@ -42,9 +42,9 @@ export function coerceAttributeValue(
   if (value === null || value === undefined) return value;
   if (definition.multiValued) {
     // A non-array stays as is: validation rejects it rather than guessing that it is a list of one.
-    return Array.isArray(value) ? value.map((v) => coerceSingle(definition, v, label)) : value;
+    return Array.isArray(value) ? value.map((v) => coerceElement(definition, v, label)) : value;
   }
-  return coerceSingle(definition, value, label);
+  return coerceElement(definition, value, label);
 }
 
 function coerceAttributes(
@@ -73,7 +73,13 @@ function coerceEntry(
   setOnce(out, definition.name, coerceAttributeValue(definition, value, label));
 }
 
-function coerceSingle(definition: AttributeDefinition, value: unknown, label: string): unknown {
+/**
+ * Coerces one value of an attribute (a single-valued attribute's value, or one element of a
+ * multi-valued one) to its JSON type. Leniency is limited to what provisioning clients are known
+ * to send: "True"/"False" for booleans, numeric strings for numbers, numbers for plain strings,
+ * and a bare id for a complex attribute with a `value` sub-attribute (Entra's manager).
+ */
+export function coerceElement(definition: AttributeDefinition, value: unknown, label: string): unknown {
   if (value === null) return value;
   switch (definition.type) {
     case 'boolean':
@@ -84,6 +90,8 @@ function coerceSingle(definition: AttributeDefinition, value: unknown, label: st
       return coerceNumber(value, label, false);
     case 'complex':
       return coerceComplex(definition, value, label);
+    case 'dateTime':
+      return coerceDateTime(value, label);
     default:
       return coerceString(value, label, definition.type);
   }
@@ -118,6 +126,14 @@ function coerceString(value: unknown, label: string, type: string): string {
   // a number is no sensible spelling.
   if (type === 'string' && typeof value === 'number' && Number.isFinite(value)) return String(value);
   throw typeError(label, type === 'string' ? 'a string' : `a string (${type})`);
+}
+
+function coerceDateTime(value: unknown, label: string): string {
+  // RFC 7643 §2.3.5: an xsd:dateTime, e.g. 2008-01-23T04:56:22Z.
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(Date.parse(value))) {
+    throw typeError(label, 'a dateTime such as "2015-09-01T12:00:00Z"');
+  }
+  return value;
 }
 
 function coerceComplex(

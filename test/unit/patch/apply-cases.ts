@@ -514,9 +514,15 @@ export const applyCases: ApplyCase[] = [
     error: 'invalidValue',
   },
   {
-    name: 'A string attribute refuses a number',
+    name: 'A string attribute takes a number as its text (Entra sends employeeNumber as a number)',
     resource: jane,
     operations: [{ op: 'replace', path: 'displayName', value: 7 }],
+    expected: { ...jane, displayName: '7' },
+  },
+  {
+    name: 'A string attribute refuses a boolean',
+    resource: jane,
+    operations: [{ op: 'replace', path: 'displayName', value: true }],
     error: 'invalidValue',
   },
   {

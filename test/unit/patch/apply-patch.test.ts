@@ -50,6 +50,6 @@ describe('applyPatch', () => {
         { op: 'replace', path: 'displayName', value: 'A' },
         { op: 'replace', path: 'active', value: 'maybe' },
       ]),
-    ).toThrow(/^Operations\[1\]: "active" expects a boolean/);
+    ).toThrow(/^Operations\[1\]: Attribute "active" must be a boolean/);
   });
 });

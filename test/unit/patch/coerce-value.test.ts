@@ -32,6 +32,8 @@ const accepted: {
   { type: 'decimal', value: 1e3, expected: 1000 },
   { type: 'dateTime', value: '2015-09-01T12:00:00Z', expected: '2015-09-01T12:00:00Z' },
   { type: 'reference', value: 'https://example.com/Users/1', expected: 'https://example.com/Users/1' },
+  // Entra sends employeeNumber as a number; a plain string attribute takes its text.
+  { type: 'string', value: 7, expected: '7' },
   { type: 'string', value: 'a', expected: ['a'], multiValued: true },
   { type: 'string', value: ['a', null, 'b'], expected: ['a', 'b'], multiValued: true },
 ];
@@ -44,7 +46,7 @@ const refused: { type: AttributeDefinition['type']; value: unknown; multiValued?
   { type: 'integer', value: '' },
   { type: 'decimal', value: 'abc' },
   { type: 'dateTime', value: 'yesterday' },
-  { type: 'string', value: 7 },
+  { type: 'reference', value: 7 },
   { type: 'string', value: ['a'] },
   { type: 'complex', value: 'no value sub-attribute' },
 ];
