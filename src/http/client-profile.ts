@@ -34,9 +34,11 @@ export function clientProfile(request: ClientHints & { clientProfile?: ClientPro
   }
   const operations = (request.body as { Operations?: unknown } | null | undefined)?.Operations;
   if (Array.isArray(operations)) {
-    const capitalised = operations.some(
-      (o) => typeof o === 'object' && o !== null && CAPITALISED_OP.test(String((o as { op?: unknown }).op)),
-    );
+    const capitalised = operations.some((o) => {
+      // Only a string op: String() on a hostile object (`{"toString": 1}`) would throw.
+      const op = typeof o === 'object' && o !== null ? (o as { op?: unknown }).op : undefined;
+      return typeof op === 'string' && CAPITALISED_OP.test(op);
+    });
     if (capitalised) return 'entra';
   }
   return 'generic';

@@ -39,3 +39,10 @@ describe('clientProfile', () => {
     expect(clientProfile({ headers: { 'user-agent': 'Okta SCIM Client 1.0.0' }, body })).toBe('okta');
   });
 });
+
+describe('clientProfile on hostile bodies', () => {
+  it('does not throw on an op that is an object whose toString is not a function', () => {
+    const body = JSON.parse('{"Operations":[{"op":{"toString":0.1},"path":"x"}]}') as unknown;
+    expect(clientProfile({ headers: {}, body })).toBe('generic');
+  });
+});
