@@ -75,7 +75,9 @@ export function registerDiscoveryRoutes(
       filter: { supported: true, maxResults },
       changePassword: false,
       sort: false,
-      etag: true,
+      // Resources carry meta.version and an ETag header, but If-Match preconditions are not
+      // checked yet, so ETag support is not advertised.
+      etag: false,
       authenticationSchemes,
       baseUrl: baseUrlOf(request),
     });
