@@ -42,25 +42,10 @@ export interface FaultRequest {
 /** Decides the fault for one request; undefined: answer normally. */
 export type FaultSchedule = (request: FaultRequest) => FaultKind | undefined;
 
-export interface Account {
-  id: number;
-  login: string;
-  first_name: string;
-  last_name: string;
-  email: string | null;
-  phone: string | null;
-  department: string | null;
-  title: string | null;
-  enabled: boolean;
-  created_at: string;
-  updated_at: string;
-}
+// The same records as the demo app: the fault tests use mappings/demo.yaml unchanged.
+import type { Account, Team } from '../../src/demo/demo-store.js';
 
-export interface Team {
-  id: number;
-  name: string;
-  member_ids: number[];
-}
+export type { Account, Team } from '../../src/demo/demo-store.js';
 
 export interface FaultyAppOptions {
   apiKey: string;
