@@ -4,7 +4,7 @@ import { loadConfig } from '../config/load-config.js';
 import { Connector } from '../connector/connector.js';
 import { loadMapping } from '../connector/load-mapping.js';
 import type { CompiledMapping, OperationName, ResourceTypeName } from '../connector/mapping-types.js';
-import type { RequestContext } from '../connector/render-request.js';
+import type { RenderInput } from '../connector/render-request.js';
 import { UpstreamClient, type UpstreamRequest } from '../connector/upstream-client.js';
 import { isPlainObject } from '../scim/attributes.js';
 import { scimErrors } from '../scim/errors.js';
@@ -74,9 +74,9 @@ async function plan(
   }
   const resourceMapping = connector.resource(type);
   const schema = schemaFor(type, resourceMapping.enterpriseExtension);
-  const call = async (name: OperationName, context: RequestContext, options = {}): Promise<PlannedCall> => ({
+  const call = async (name: OperationName, input: RenderInput, options = {}): Promise<PlannedCall> => ({
     label: `${type}.${name}`,
-    request: await connector.render(type, name, context, options),
+    request: await connector.render(type, name, input, options),
   });
   const method = input.method.toUpperCase();
 

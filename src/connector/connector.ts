@@ -10,7 +10,7 @@ import type {
   OperationName,
   ResourceTypeName,
 } from './mapping-types.js';
-import { type RequestContext, renderRequest } from './render-request.js';
+import { type RenderInput, renderRequest } from './render-request.js';
 import { DEFAULT_RETRY_POLICY, isRetryable, type RetryPolicy, retryDelayMs } from './retry-policy.js';
 import { translateUpstreamError } from './translate-error.js';
 import { transportFailure } from './transport-errors.js';
@@ -111,21 +111,21 @@ export class Connector {
   async render(
     type: ResourceTypeName,
     name: OperationName,
-    context: RequestContext,
+    input: RenderInput,
     options: CallOptions = {},
   ): Promise<UpstreamRequest> {
     const operation = this.requireOperation(type, name);
-    return renderRequest(operation, context, options.extraQuery, options.pathOverride);
+    return renderRequest(operation, input, options.extraQuery, options.pathOverride);
   }
 
   async call(
     type: ResourceTypeName,
     name: OperationName,
-    context: RequestContext,
+    input: RenderInput,
     options: CallOptions = {},
   ): Promise<OperationOutcome> {
     const operation = this.requireOperation(type, name);
-    const request = await renderRequest(operation, context, options.extraQuery, options.pathOverride);
+    const request = await renderRequest(operation, input, options.extraQuery, options.pathOverride);
     const label = `${type}.${name}`;
     const rules = [...this.resource(type).errors, ...this.mapping.errors];
     const policy = this.resilience.retry;
@@ -203,13 +203,9 @@ export class Connector {
   }
 
   /** One page of the list operation: the items and, if the app reports it, the total. */
-  async listPage(
-    type: ResourceTypeName,
-    context: RequestContext,
-    options: CallOptions = {},
-  ): Promise<ListPage> {
+  async listPage(type: ResourceTypeName, input: RenderInput, options: CallOptions = {}): Promise<ListPage> {
     const operation = this.requireOperation(type, 'list');
-    const { response, result } = await this.call(type, 'list', context, options);
+    const { response, result } = await this.call(type, 'list', input, options);
     // An unreadable page must not pass for "no results": the IdP would create a duplicate.
     if (response.unparsable)
       throw scimErrors.badGateway(`The app answered ${type}.list with a body that is not JSON`);

@@ -7,7 +7,7 @@ import type { UpstreamRequest } from './upstream-client.js';
  * What request expressions see as their input. `app` is the mapped app record (fromScim),
  * `scim` the SCIM resource; list calls add paging values, filter push-down adds `value`.
  */
-export interface RequestContext {
+export interface RenderInput {
   appId?: string;
   memberAppId?: string;
   value?: unknown;
@@ -23,24 +23,21 @@ export interface RequestContext {
 /** Renders an operation into the exact request the app will receive (minus the adapter's credentials). */
 export async function renderRequest(
   operation: CompiledOperation,
-  context: RequestContext,
+  input: RenderInput,
   extraQuery: Array<[string, Expression]> = [],
   pathOverride?: string,
 ): Promise<UpstreamRequest> {
-  const path = fillPath(pathOverride ?? operation.path, context, operation.name);
-  const query = [
-    ...(await renderPairs(operation.query, context)),
-    ...(await renderPairs(extraQuery, context)),
-  ];
-  const headers = Object.fromEntries(await renderPairs(operation.headers, context));
-  const body = operation.body ? await operation.body.evaluate(context) : undefined;
+  const path = fillPath(pathOverride ?? operation.path, input, operation.name);
+  const query = [...(await renderPairs(operation.query, input)), ...(await renderPairs(extraQuery, input))];
+  const headers = Object.fromEntries(await renderPairs(operation.headers, input));
+  const body = operation.body ? await operation.body.evaluate(input) : undefined;
   return { method: operation.method, path, query, headers, body };
 }
 
 /** Placeholders are filled with URL-encoded values, so a value can never leave its path segment. */
-export function fillPath(template: string, context: RequestContext, operation: string): string {
+export function fillPath(template: string, input: RenderInput, operation: string): string {
   return template.replace(/\{([^}]+)\}/g, (_m, name: string) => {
-    const value = context[name];
+    const value = input[name];
     if (value === undefined || value === null || value === '') {
       throw scimErrors.internal(`Operation ${operation} needs {${name}} but it has no value`);
     }
@@ -59,11 +56,11 @@ export function encodePathSegment(value: string): string {
 
 async function renderPairs(
   pairs: Array<[string, Expression]>,
-  context: RequestContext,
+  input: RenderInput,
 ): Promise<Array<[string, string]>> {
   const out: Array<[string, string]> = [];
   for (const [name, expression] of pairs) {
-    const value = await expression.evaluate(context);
+    const value = await expression.evaluate(input);
     if (value === undefined || value === null) continue;
     if (Array.isArray(value)) {
       for (const item of value) out.push([name, scalarToString(item)]);

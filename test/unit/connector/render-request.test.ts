@@ -4,7 +4,7 @@ import type { CompiledOperation, HttpMethod } from '../../../src/connector/mappi
 import {
   encodePathSegment,
   fillPath,
-  type RequestContext,
+  type RenderInput,
   renderRequest,
 } from '../../../src/connector/render-request.js';
 import { ScimError } from '../../../src/scim/errors.js';
@@ -41,7 +41,7 @@ function operation(spec: OperationSpec): CompiledOperation {
 }
 
 describe('fillPath: placeholders', () => {
-  it.each<[string, string, RequestContext, string]>([
+  it.each<[string, string, RenderInput, string]>([
     ['a plain id', '/users/{appId}', { appId: '42' }, '/users/42'],
     ['a number', '/users/{appId}', { appId: 7 as unknown as string }, '/users/7'],
     ['zero', '/users/{appId}', { appId: 0 as unknown as string }, '/users/0'],
@@ -100,7 +100,7 @@ describe('fillPath: placeholders', () => {
     expect(new URL(`http://app.local${path}`).pathname).toBe(`/api/users/${encoded}`);
   });
 
-  it.each<[string, RequestContext]>([
+  it.each<[string, RenderInput]>([
     ['missing', {}],
     ['undefined', { appId: undefined }],
     ['null', { appId: null as unknown as string }],
