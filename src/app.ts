@@ -15,7 +15,7 @@ import { MemoryIdMapStore } from './idmap/memory-store.js';
 import { RedisResourceLock } from './idmap/redis-lock.js';
 import { RedisIdMapStore, redactRedisUrl } from './idmap/redis-store.js';
 import type { IdMapStore } from './idmap/types.js';
-import { createAuditLogger, withAuditObserver } from './ops/audit.js';
+import { createAuditLogger } from './ops/audit.js';
 import { createLogger } from './ops/logger.js';
 import { SidecarMetrics } from './ops/metrics.js';
 import { registerMetrics } from './ops/metrics-routes.js';
@@ -89,7 +89,7 @@ export async function buildApp(
     locks: dependencies.lock ?? (shared ? redisLock(store, logger) : new KeyedLock()),
     log: logger,
     limits,
-    observe: withAuditObserver(observe),
+    observe,
     ...(dependencies.retry ? { retry: dependencies.retry } : {}),
     ...(dependencies.dispatcher ? { dispatcher: dependencies.dispatcher } : {}),
     ...(dependencies.now ? { now: dependencies.now } : {}),

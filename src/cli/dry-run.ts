@@ -5,6 +5,7 @@ import { Connector } from '../connector/connector.js';
 import { loadMapping } from '../connector/load-mapping.js';
 import type { CompiledMapping, OperationName, ResourceTypeName } from '../connector/mapping-types.js';
 import type { RenderInput } from '../connector/render-request.js';
+import { outsideRequest } from '../connector/request-context.js';
 import { UpstreamClient, type UpstreamRequest } from '../connector/upstream-client.js';
 import { isPlainObject } from '../scim/attributes.js';
 import { scimErrors } from '../scim/errors.js';
@@ -117,7 +118,7 @@ async function plan(
     } else {
       const read = await call('get', { appId, withMembers: true });
       calls.push({ ...read, label: `${read.label} (sent: a read, to know the current state)` });
-      const { result } = await connector.call(type, 'get', { appId, withMembers: true });
+      const { result } = await connector.call(outsideRequest(), type, 'get', { appId, withMembers: true });
       const derived = await resourceMapping.toScim.evaluate(result);
       // As the service sees it: nulls are unassigned values (preserved values are not applied here).
       current = isPlainObject(derived) ? withoutNulls(derived) : {};

@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ScimError, scimErrors } from '../scim/errors.js';
 import { ConcurrencyGate } from './concurrency-gate.js';
-import { remainingMs } from './deadline.js';
 import type { Expression } from './expression.js';
 import type {
   CompiledMapping,
@@ -11,6 +10,7 @@ import type {
   ResourceTypeName,
 } from './mapping-types.js';
 import { type RenderInput, renderRequest } from './render-request.js';
+import { type RequestContext, remainingMs } from './request-context.js';
 import { DEFAULT_RETRY_POLICY, isRetryable, type RetryPolicy, retryDelayMs } from './retry-policy.js';
 import { translateUpstreamError } from './translate-error.js';
 import { transportFailure } from './transport-errors.js';
@@ -34,14 +34,18 @@ export interface CallOptions {
   pathOverride?: string;
 }
 
-/** Observes every call to the app (metrics, audit, logs). */
-export type UpstreamObserver = (event: {
+/** One call to the app (one attempt, when retried). */
+export interface UpstreamCallEvent {
   resourceType: ResourceTypeName | 'app';
   operation: string;
+  /** Undefined: no answer at all. */
   status: number | undefined;
   durationMs: number;
   attempt?: number;
-}) => void;
+}
+
+/** Observes every call to the app (metrics, audit, logs). */
+export type UpstreamObserver = (event: UpstreamCallEvent) => void;
 
 /** How calls to the app are limited and retried. */
 export interface Resilience {
@@ -118,7 +122,12 @@ export class Connector {
     return renderRequest(operation, input, options.extraQuery, options.pathOverride);
   }
 
+  /**
+   * One operation against the app, retried where that is safe, all within the request's
+   * deadline; every attempt is reported to the observer and to the request's own.
+   */
   async call(
+    context: RequestContext,
     type: ResourceTypeName,
     name: OperationName,
     input: RenderInput,
@@ -130,7 +139,7 @@ export class Connector {
     const rules = [...this.resource(type).errors, ...this.mapping.errors];
     const policy = this.resilience.retry;
     for (let attempt = 1; ; attempt++) {
-      const timeLeft = remainingMs() - policy.reserveMs;
+      const timeLeft = remainingMs(context) - policy.reserveMs;
       if (timeLeft <= 0) {
         throw scimErrors.unavailable(`The app did not complete ${label} within the request deadline`, 30);
       }
@@ -157,20 +166,22 @@ export class Connector {
       } catch (error) {
         failure = transportFailure(error, request.method, request.path);
       } finally {
-        this.observe({
+        const event: UpstreamCallEvent = {
           resourceType: type,
           operation: name,
           status,
           durationMs: performance.now() - started,
           attempt,
-        });
+        };
+        context.onUpstreamCall?.(event);
+        this.observe(event);
       }
       // Waiting for a slot timed out or the queue was full: retrying would only add load.
       if (!admitted || attempt >= policy.maxAttempts || !isRetryable(failure, status, operation.retry))
         throw failure;
       const notNow = status === 429 || status === 503;
       const delay = retryDelayMs(policy, attempt, notNow ? failure.retryAfter : undefined);
-      if (delay >= remainingMs() - policy.reserveMs - MIN_ATTEMPT_MS) {
+      if (delay >= remainingMs(context) - policy.reserveMs - MIN_ATTEMPT_MS) {
         // The app asked for more time than the IdP will wait: pass its Retry-After on.
         if (notNow)
           throw new ScimError(
@@ -203,9 +214,14 @@ export class Connector {
   }
 
   /** One page of the list operation: the items and, if the app reports it, the total. */
-  async listPage(type: ResourceTypeName, input: RenderInput, options: CallOptions = {}): Promise<ListPage> {
+  async listPage(
+    context: RequestContext,
+    type: ResourceTypeName,
+    input: RenderInput,
+    options: CallOptions = {},
+  ): Promise<ListPage> {
     const operation = this.requireOperation(type, 'list');
-    const { response, result } = await this.call(type, 'list', input, options);
+    const { response, result } = await this.call(context, type, 'list', input, options);
     // An unreadable page must not pass for "no results": the IdP would create a duplicate.
     if (response.unparsable)
       throw scimErrors.badGateway(`The app answered ${type}.list with a body that is not JSON`);

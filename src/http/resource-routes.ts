@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { RequestContext } from '../connector/request-context.js';
 import { isPlainObject } from '../scim/attributes.js';
 import { scimErrors } from '../scim/errors.js';
 import type { ResourceService } from '../service/resource-service.js';
@@ -9,6 +10,13 @@ import { SCIM_CONTENT_TYPE } from './error-handler.js';
 import { listParams, projectionParams } from './query-params.js';
 
 export const LIST_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The request's deadline and audit recorder, set by the SCIM scope's first hooks. */
+    scimContext?: RequestContext;
+  }
+}
 
 type IdParams = { Params: { id: string } };
 type Query = Record<string, unknown>;
@@ -21,6 +29,13 @@ export type ResourceOperations = Pick<
   ResourceService,
   'type' | 'create' | 'query' | 'get' | 'replace' | 'patch' | 'delete'
 >;
+
+/** The context the SCIM scope created for this request, handed to every service operation. */
+function requestContextOf(request: FastifyRequest): RequestContext {
+  const context = request.scimContext;
+  if (!context) throw scimErrors.internal('The request has no request context (SCIM scope hooks missing)');
+  return context;
+}
 
 /** RFC 7644 §3.3–§3.6 routes of one resource type; each hands straight to the service. */
 export function registerResourceRoutes(
@@ -35,7 +50,7 @@ export function registerResourceRoutes(
   });
 
   scope.post(endpoint, async (request, reply) => {
-    const created = await service.create(request.body, readOptions(request));
+    const created = await service.create(requestContextOf(request), request.body, readOptions(request));
     const location = (created.meta as { location?: string } | undefined)?.location;
     if (location) reply.header('location', location);
     return sendResource(reply.status(201), created);
@@ -43,7 +58,7 @@ export function registerResourceRoutes(
 
   scope.get(endpoint, async (request, reply) => {
     const query = request.query as Query;
-    const result = await service.query(listParams(query), readOptions(request));
+    const result = await service.query(requestContextOf(request), listParams(query), readOptions(request));
     return reply.type(SCIM_CONTENT_TYPE).send({ schemas: [LIST_RESPONSE_SCHEMA], ...result });
   });
 
@@ -51,21 +66,24 @@ export function registerResourceRoutes(
   scope.post(`${endpoint}/.search`, async (request, reply) => {
     const params = toQuery(request.body ?? {});
     const options = { baseUrl: baseUrlOf(request), ...projectionParams(params) };
-    const result = await service.query(listParams(params), options);
+    const result = await service.query(requestContextOf(request), listParams(params), options);
     return reply.type(SCIM_CONTENT_TYPE).send({ schemas: [LIST_RESPONSE_SCHEMA], ...result });
   });
 
   scope.get<IdParams>(`${endpoint}/:id`, async (request, reply) => {
-    return sendResource(reply, await service.get(request.params.id, readOptions(request)));
+    const context = requestContextOf(request);
+    return sendResource(reply, await service.get(context, request.params.id, readOptions(request)));
   });
 
   scope.put<IdParams>(`${endpoint}/:id`, async (request, reply) => {
-    return sendResource(reply, await service.replace(request.params.id, request.body, readOptions(request)));
+    const context = requestContextOf(request);
+    const replaced = await service.replace(context, request.params.id, request.body, readOptions(request));
+    return sendResource(reply, replaced);
   });
 
   scope.patch<IdParams>(`${endpoint}/:id`, async (request, reply) => {
     const options = readOptions(request);
-    const patched = await service.patch(request.params.id, request.body, options);
+    const patched = await service.patch(requestContextOf(request), request.params.id, request.body, options);
     // RFC 7644 §3.5.2 allows 200 with the resource or 204. Entra and Microsoft's test collection
     // expect 204; the resource is returned when asked for (attributes) and to Okta.
     const wantsBody =
@@ -77,7 +95,7 @@ export function registerResourceRoutes(
   });
 
   scope.delete<IdParams>(`${endpoint}/:id`, async (request, reply) => {
-    await service.delete(request.params.id);
+    await service.delete(requestContextOf(request), request.params.id);
     return reply.status(204).send();
   });
 }

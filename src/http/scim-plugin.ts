@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { DeploymentConfig } from '../config/deployment-config.js';
-import { runWithDeadline } from '../connector/deadline.js';
 import type { ResourceTypeName } from '../connector/mapping-types.js';
+import { requestContext } from '../connector/request-context.js';
 import type { IdMap } from '../idmap/id-map.js';
-import { registerAuditHooks } from '../ops/audit.js';
+import { registerAuditHooks, type UpstreamCallRecorder } from '../ops/audit.js';
 import { scimErrors } from '../scim/errors.js';
 import type { ResourceSchema } from '../scim/schema-types.js';
 import { type AccessControlOptions, registerAccessControl } from './access-control.js';
@@ -58,15 +58,18 @@ export async function scimPlugin(scope: FastifyInstance, options: ScimPluginOpti
   scope.setErrorHandler(scimErrorHandler);
 
   // First, so that requests refused by the access control below are audited too.
+  let auditCallsOf: UpstreamCallRecorder | undefined;
   if (options.audit) {
     const { logger, idMap, app } = options.audit;
-    registerAuditHooks(scope, { audit: logger, idMap, app, basePath: config.server.basePath });
+    auditCallsOf = registerAuditHooks(scope, { audit: logger, idMap, app, basePath: config.server.basePath });
   }
 
-  // Everything a SCIM request does toward the app runs under one deadline (callback-style hook,
-  // so the rest of the request lifecycle runs inside the async context).
-  scope.addHook('onRequest', (_request, _reply, done) => {
-    runWithDeadline(config.server.requestDeadlineMs, done);
+  // Everything a SCIM request does toward the app runs under one deadline, counted from here, and
+  // is recorded in the request's audit line: the routes hand this context to the services.
+  const deadlineMs = config.server.requestDeadlineMs;
+  scope.addHook('onRequest', (request, _reply, done) => {
+    request.scimContext = requestContext(deadlineMs, auditCallsOf?.(request));
+    done();
   });
 
   // After the body is parsed, so detection can read the request's shape.

@@ -1,8 +1,7 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { AuditDestination } from '../config/deployment-config.js';
-import type { UpstreamObserver } from '../connector/connector.js';
+import type { UpstreamCallEvent, UpstreamObserver } from '../connector/connector.js';
 import type { ResourceTypeName } from '../connector/mapping-types.js';
 import type { IdMap } from '../idmap/id-map.js';
 
@@ -61,26 +60,35 @@ export interface AuditRecord {
   durationMs: number;
 }
 
-/** What one request collects while it runs, reachable from the connector through async context. */
+/** What one request collects while it runs; the connector reports its calls to the app here. */
 interface AuditContext {
   lastStatus: number | null;
   /** Set by the first call that failed (undefined status: no answer at all). */
   firstFailure?: { status: number | null };
   upstreamCalls: number;
   appId?: string;
+  /** Records each call to the app on this context (handed to the connector with the request). */
+  readonly recordUpstreamCall: UpstreamObserver;
 }
 
-const contexts = new AsyncLocalStorage<AuditContext>();
+function newAuditContext(): AuditContext {
+  const context: AuditContext = {
+    lastStatus: null,
+    upstreamCalls: 0,
+    recordUpstreamCall: (event) => recordUpstreamCall(context, event),
+  };
+  return context;
+}
 
-/** Connector observer: records each call to the app on the current request's audit context. */
-export const recordUpstreamCall: UpstreamObserver = (event) => {
-  const context = contexts.getStore();
-  if (!context) return;
+function recordUpstreamCall(context: AuditContext, event: UpstreamCallEvent): void {
   context.upstreamCalls += 1;
   context.lastStatus = event.status ?? null;
   const failed = event.status === undefined || event.status >= 400;
   if (failed && !context.firstFailure) context.firstFailure = { status: event.status ?? null };
-};
+}
+
+/** The observer that records a request's calls to the app in its audit line (undefined: not audited). */
+export type UpstreamCallRecorder = (request: FastifyRequest) => UpstreamObserver | undefined;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -105,19 +113,18 @@ const TYPES: Record<string, ResourceTypeName> = { Users: 'User', Groups: 'Group'
 /**
  * Hooks the audit trail into the SCIM scope at the HTTP layer: it is there that the principal,
  * the route (operation and resource type), the SCIM id and the final status are all known. The
- * status of the calls to the app comes from the connector's observer through async context; the
- * app id from the id map (read before the operation, so a delete still has it; after a create).
- * Register it first in the scope so even requests refused by authentication are recorded.
+ * status of the calls to the app comes from the observer returned here, which the scope hands to
+ * the connector in each request's context; the app id from the id map (read before the
+ * operation, so a delete still has it; after a create). Register it first in the scope so even
+ * requests refused by authentication are recorded.
  */
-export function registerAuditHooks(scope: FastifyInstance, options: AuditHookOptions): void {
+export function registerAuditHooks(scope: FastifyInstance, options: AuditHookOptions): UpstreamCallRecorder {
   const { audit, idMap } = options;
   const base = options.basePath.toLowerCase();
 
   scope.addHook('onRequest', (request, _reply, done) => {
-    const context: AuditContext = { lastStatus: null, upstreamCalls: 0 };
-    auditContexts.set(request, context);
-    // Callback style: the rest of the request's lifecycle runs inside this async context.
-    contexts.run(context, done);
+    auditContexts.set(request, newAuditContext());
+    done();
   });
 
   scope.addHook('preHandler', async (request) => {
@@ -165,6 +172,8 @@ export function registerAuditHooks(scope: FastifyInstance, options: AuditHookOpt
     };
     audit.info(record, 'provisioning operation');
   });
+
+  return (request) => auditContexts.get(request)?.recordUpstreamCall;
 }
 
 function describeRoute(
@@ -205,13 +214,4 @@ function createdId(reply: FastifyReply): string | undefined {
   if (typeof location !== 'string') return undefined;
   const last = location.split('/').pop();
   return last ? decodeURIComponent(last) : undefined;
-}
-
-/** The connector observer that feeds the audit trail, chained with any other observer. */
-export function withAuditObserver(other?: UpstreamObserver): UpstreamObserver {
-  if (!other) return recordUpstreamCall;
-  return (event) => {
-    recordUpstreamCall(event);
-    other(event);
-  };
 }

@@ -65,12 +65,12 @@ export class RuntimeHolder {
     };
     const live = (type: ResourceTypeName): ResourceOperations => ({
       type,
-      create: (body, options) => serviceOf(type).create(body, options),
-      query: (request, options) => serviceOf(type).query(request, options),
-      get: (id, options) => serviceOf(type).get(id, options),
-      replace: (id, body, options) => serviceOf(type).replace(id, body, options),
-      patch: (id, body, options) => serviceOf(type).patch(id, body, options),
-      delete: (id) => serviceOf(type).delete(id),
+      create: (context, body, options) => serviceOf(type).create(context, body, options),
+      query: (context, request, options) => serviceOf(type).query(context, request, options),
+      get: (context, id, options) => serviceOf(type).get(context, id, options),
+      replace: (context, id, body, options) => serviceOf(type).replace(context, id, body, options),
+      patch: (context, id, body, options) => serviceOf(type).patch(context, id, body, options),
+      delete: (context, id) => serviceOf(type).delete(context, id),
     });
     return { User: live('User'), Group: live('Group') };
   }

@@ -4,6 +4,8 @@ import type {
   CompiledResourceMapping,
   ResourceTypeName,
 } from '../connector/mapping-types.js';
+import type { RenderInput } from '../connector/render-request.js';
+import type { RequestContext } from '../connector/request-context.js';
 import { formatAttrPath } from '../scim/attr-path.js';
 import { isScimError, scimErrors } from '../scim/errors.js';
 import {
@@ -52,7 +54,7 @@ export class ResourceQuery {
     private readonly codec: ResourceCodec,
   ) {}
 
-  async run(request: QueryRequest, options: ReadOptions): Promise<ListResult> {
+  async run(context: RequestContext, request: QueryRequest, options: ReadOptions): Promise<ListResult> {
     const startIndex = Math.max(1, Math.trunc(request.startIndex ?? 1));
     const count = Math.min(
       Math.max(0, Math.trunc(request.count ?? this.deps.limits.defaultCount)),
@@ -62,10 +64,10 @@ export class ResourceQuery {
       request.filter === undefined || request.filter.trim() === '' ? undefined : parseFilter(request.filter);
     const needs: Needs = (attribute) =>
       wantsAttribute(options, attribute) || (filter !== undefined && mentions(filter, attribute));
-    if (!filter) return this.unfiltered(startIndex, count, needs, options);
+    if (!filter) return this.unfiltered(context, startIndex, count, needs, options);
 
     const schema = this.deps.schemas[this.type];
-    const candidates = await this.candidates(filter, needs);
+    const candidates = await this.candidates(context, filter, needs);
     // Filters see the whole resource, id and meta included (`id eq`, `meta.lastModified gt`).
     const matches = candidates
       .filter((c) => !c.entry.deleted)
@@ -80,13 +82,21 @@ export class ResourceQuery {
     };
   }
 
-  private async candidates(filter: Filter, needs: Needs): Promise<PresentedResource[]> {
+  private async candidates(
+    context: RequestContext,
+    filter: Filter,
+    needs: Needs,
+  ): Promise<PresentedResource[]> {
     const constraints = findEqualityConstraints(filter).filter(
       (c) => typeof c.value === 'string' || typeof c.value === 'number',
     );
     const byId = constraints.find((c) => isCore(c.path, 'id'));
     if (byId)
-      return this.fromIdMap(await this.deps.idMap.get(this.type, String(byId.value)), needs('members'));
+      return this.fromIdMap(
+        context,
+        await this.deps.idMap.get(this.type, String(byId.value)),
+        needs('members'),
+      );
     for (const constraint of constraints) {
       const pushdown = this.pushdownFor(constraint.path);
       if (pushdown) {
@@ -95,7 +105,7 @@ export class ResourceQuery {
         const options: CallOptions = { extraQuery: pushdown.query };
         if (pushdown.path) options.pathOverride = pushdown.path;
         try {
-          return await this.scan(needs, { value: constraint.value }, options);
+          return await this.scan(context, needs, { value: constraint.value }, options);
         } catch (error) {
           // A lookup endpoint (`/users/by-login/{value}`) answers 404 when nothing matches.
           if (pushdown.path && isScimError(error) && error.status === 404) return [];
@@ -106,11 +116,12 @@ export class ResourceQuery {
     const byExternalId = constraints.find((c) => isCore(c.path, 'externalId'));
     if (byExternalId) {
       return this.fromIdMap(
+        context,
         await this.deps.idMap.findByExternalId(this.type, String(byExternalId.value)),
         needs('members'),
       );
     }
-    return this.scan(needs, {}, {});
+    return this.scan(context, needs, {}, {});
   }
 
   private pushdownFor(path: AttrPath): CompiledFilterPushdown | undefined {
@@ -118,12 +129,13 @@ export class ResourceQuery {
   }
 
   private async fromIdMap(
+    context: RequestContext,
     entry: Awaited<ReturnType<ServiceDeps['idMap']['get']>>,
     withMembers: boolean,
   ): Promise<PresentedResource[]> {
     if (!entry || entry.deleted) return [];
     try {
-      const { result } = await this.deps.connector.call(this.type, 'get', {
+      const { result } = await this.deps.connector.call(context, this.type, 'get', {
         appId: entry.appId,
         withMembers,
       });
@@ -136,23 +148,29 @@ export class ResourceQuery {
 
   /** Reads every record the list call yields (all pages), within the scan budget. */
   private async scan(
+    context: RequestContext,
     needs: Needs,
-    context: Record<string, unknown>,
+    input: RenderInput,
     options: CallOptions,
   ): Promise<PresentedResource[]> {
-    const records = await this.scanRecords({ ...context, withMembers: needs('members') }, options);
-    return this.presentAll(records, needs);
+    const records = await this.scanRecords(context, { ...input, withMembers: needs('members') }, options);
+    return this.presentAll(context, records, needs);
   }
 
-  private async scanRecords(context: Record<string, unknown>, options: CallOptions): Promise<unknown[]> {
+  private async scanRecords(
+    context: RequestContext,
+    input: RenderInput,
+    options: CallOptions,
+  ): Promise<unknown[]> {
     const list = this.codec.mapping(this.type).operations.list;
     const pageSize = list.pageSize ?? DEFAULT_APP_PAGE;
     const records: unknown[] = [];
     let offset = 0;
     for (;;) {
       const page = await this.deps.connector.listPage(
+        context,
         this.type,
-        { ...context, ...paging(offset, pageSize) },
+        { ...input, ...paging(offset, pageSize) },
         options,
       );
       records.push(...page.items);
@@ -176,11 +194,11 @@ export class ResourceQuery {
    * App records whose `attribute` equals `value` (ignoring case) and that the id map does not
    * know: what a create whose answer was lost leaves behind.
    */
-  async findUnmappedRecords(attribute: string, value: string): Promise<unknown[]> {
+  async findUnmappedRecords(context: RequestContext, attribute: string, value: string): Promise<unknown[]> {
     const pushdown = this.pushdownFor({ attribute });
     const options: CallOptions = pushdown ? { extraQuery: pushdown.query } : {};
     if (pushdown?.path) options.pathOverride = pushdown.path;
-    const records = await this.scanRecords({ value, withMembers: false }, options);
+    const records = await this.scanRecords(context, { value, withMembers: false }, options);
     const found: unknown[] = [];
     for (const record of records) {
       const appId = await this.codec.appIdOf(this.type, record);
@@ -195,6 +213,7 @@ export class ResourceQuery {
   }
 
   private async unfiltered(
+    context: RequestContext,
     startIndex: number,
     count: number,
     needs: Needs,
@@ -203,7 +222,7 @@ export class ResourceQuery {
     const list = this.codec.mapping(this.type).operations.list;
     if (list.pageSize === undefined || list.total === undefined) {
       // The app cannot page or count for us: read everything, page here.
-      const all = (await this.scan(needs, {}, {})).filter((p) => !p.entry.deleted);
+      const all = (await this.scan(context, needs, {}, {})).filter((p) => !p.entry.deleted);
       return this.result(all.length, startIndex, all.slice(startIndex - 1, startIndex - 1 + count), options);
     }
     const records: unknown[] = [];
@@ -212,7 +231,7 @@ export class ResourceQuery {
     const end = startIndex - 1 + count;
     do {
       const limit = Math.min(list.pageSize, Math.max(end - offset, 1));
-      const page = await this.deps.connector.listPage(this.type, {
+      const page = await this.deps.connector.listPage(context, this.type, {
         withMembers: needs('members'),
         ...paging(offset, limit),
       });
@@ -223,19 +242,23 @@ export class ResourceQuery {
     } while (offset < end && offset < total);
     // Records deleted through SCIM but kept by the app are left out; the app's total still
     // counts them, so totalResults can be that many too high.
-    const presented = (await this.presentAll(records, needs)).filter((p) => !p.entry.deleted);
+    const presented = (await this.presentAll(context, records, needs)).filter((p) => !p.entry.deleted);
     return this.result(total, startIndex, presented, options);
   }
 
   /** Items that lack an attribute this request needs (the mapping's `itemsLack`) are read one by one. */
-  private async presentAll(records: unknown[], needs: Needs): Promise<PresentedResource[]> {
+  private async presentAll(
+    context: RequestContext,
+    records: unknown[],
+    needs: Needs,
+  ): Promise<PresentedResource[]> {
     const lacking = this.codec.mapping(this.type).operations.list.itemsLack;
     const needsGet = lacking.some((attribute) => needs(attribute));
     const withMembers = needs('members');
     return mapLimit(records, this.deps.limits.fanOut, async (record) => {
       if (!needsGet) return this.codec.present(this.type, record, { withMembers });
       const appId = await this.codec.appIdOf(this.type, record);
-      const { result } = await this.deps.connector.call(this.type, 'get', { appId, withMembers });
+      const { result } = await this.deps.connector.call(context, this.type, 'get', { appId, withMembers });
       return this.codec.present(this.type, result, { withMembers });
     });
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { OperationOutcome } from '../connector/connector.js';
 import type { ResourceTypeName } from '../connector/mapping-types.js';
+import type { RequestContext } from '../connector/request-context.js';
 import { IdMapConflictError } from '../idmap/entry-index.js';
 import type { IdMapEntry } from '../idmap/types.js';
 import { isPlainObject } from '../scim/attributes.js';
@@ -19,7 +20,8 @@ import { planWrite } from './write-plan.js';
 /**
  * One function per SCIM operation on one resource type. Writes to a resource are serialised
  * (read-apply-write under a per-resource lock) and the id map changes only after the app has
- * confirmed the write.
+ * confirmed the write. Every operation takes the request's context, which bounds its calls to
+ * the app by the request's deadline.
  */
 export class ResourceService {
   private readonly codec: ResourceCodec;
@@ -41,7 +43,7 @@ export class ResourceService {
     return this.codec.mapping(this.type);
   }
 
-  async create(body: unknown, options: ReadOptions): Promise<ScimResource> {
+  async create(context: RequestContext, body: unknown, options: ReadOptions): Promise<ScimResource> {
     const resource = validateResource(body, this.schema, 'create');
     const omits = this.mapping.operations.create.omits;
     const input = await this.codec.toMappingInput(this.type, resource);
@@ -51,15 +53,15 @@ export class ResourceService {
     const app = await this.mapping.fromScim.evaluate(createInput);
     let outcome: OperationOutcome;
     try {
-      outcome = await this.deps.connector.call(this.type, 'create', { app, scim: createInput });
+      outcome = await this.deps.connector.call(context, this.type, 'create', { app, scim: createInput });
     } catch (error) {
       if (isScimError(error) && error.status === 409) {
-        const recovered = await this.recoverLostCreate(resource, options);
+        const recovered = await this.recoverLostCreate(context, resource, options);
         if (recovered) return recovered;
       }
       throw error;
     }
-    let record = await this.recordFrom(outcome, undefined);
+    let record = await this.recordFrom(context, outcome, undefined);
     const appId = await this.codec.appIdOf(this.type, record);
     const now = this.now();
     const derived = await this.codec.derive(this.type, record);
@@ -85,14 +87,15 @@ export class ResourceService {
     await this.claim(refetch ? { ...entry, incomplete: true } : entry);
     if (members.length > 0) {
       await this.changeMembers(
+        context,
         appId,
         members.map((m) => String((m as { value: unknown }).value)),
         [],
       );
     }
-    if (deactivate) await this.deps.connector.call(this.type, 'deactivate', { appId });
+    if (deactivate) await this.deps.connector.call(context, this.type, 'deactivate', { appId });
     if (refetch) await this.deps.idMap.put(entry);
-    if (refetch) record = await this.fetchRecord(appId, true);
+    if (refetch) record = await this.fetchRecord(context, appId, true);
     const presented = await this.codec.present(this.type, record, {
       entry,
       withMembers: true,
@@ -101,33 +104,43 @@ export class ResourceService {
     return this.respond(presented, options);
   }
 
-  async get(scimId: string, options: ReadOptions): Promise<ScimResource> {
+  async get(context: RequestContext, scimId: string, options: ReadOptions): Promise<ScimResource> {
     const withMembers = wantsAttribute(options, 'members');
-    const presented = await this.read(scimId, withMembers);
+    const presented = await this.read(context, scimId, withMembers);
     return this.respond(presented, options);
   }
 
-  query(request: QueryRequest, options: ReadOptions): Promise<ListResult> {
-    return this.queries.run(request, options);
+  query(context: RequestContext, request: QueryRequest, options: ReadOptions): Promise<ListResult> {
+    return this.queries.run(context, request, options);
   }
 
-  async replace(scimId: string, body: unknown, options: ReadOptions): Promise<ScimResource> {
+  async replace(
+    context: RequestContext,
+    scimId: string,
+    body: unknown,
+    options: ReadOptions,
+  ): Promise<ScimResource> {
     const next = validateResource(body, this.schema, 'replace');
     return this.withLock(scimId, async () => {
-      const current = await this.read(scimId, true);
+      const current = await this.read(context, scimId, true);
       const idInBody = isPlainObject(body) ? body.id : undefined;
       if (typeof idInBody === 'string' && idInBody !== scimId) {
         throw scimErrors.mutability('The id in the body does not match the resource being replaced');
       }
-      const written = await this.write(current, next);
+      const written = await this.write(context, current, next);
       return this.respond(written, options);
     });
   }
 
-  async patch(scimId: string, body: unknown, options: ReadOptions): Promise<ScimResource> {
+  async patch(
+    context: RequestContext,
+    scimId: string,
+    body: unknown,
+    options: ReadOptions,
+  ): Promise<ScimResource> {
     const operations = parsePatchRequest(body);
     return this.withLock(scimId, async () => {
-      const current = await this.read(scimId, true);
+      const current = await this.read(context, scimId, true);
       // With its id, so a path-less replace that echoes the id (Okta's group PATCH) changes nothing
       // there instead of failing as a write to a read-only attribute.
       const { resource: patched, changed } = applyPatch(
@@ -137,16 +150,16 @@ export class ResourceService {
       );
       if (!changed) return this.respond(current, options);
       const next = validateResource(patched, this.schema, 'replace');
-      const written = await this.write(current, next);
+      const written = await this.write(context, current, next);
       return this.respond(written, options);
     });
   }
 
-  async delete(scimId: string): Promise<void> {
+  async delete(context: RequestContext, scimId: string): Promise<void> {
     await this.withLock(scimId, async () => {
       const entry = await this.requireEntry(scimId);
       try {
-        await this.deps.connector.call(this.type, 'delete', { appId: entry.appId });
+        await this.deps.connector.call(context, this.type, 'delete', { appId: entry.appId });
       } catch (error) {
         // Already gone in the app: the outcome the client asked for.
         if (!(isScimError(error) && error.status === 404)) throw error;
@@ -162,7 +175,11 @@ export class ResourceService {
   }
 
   /** Writes the change from `current` to `next` through the mapping; returns the new state. */
-  private async write(current: PresentedResource, next: ScimResource): Promise<PresentedResource> {
+  private async write(
+    context: RequestContext,
+    current: PresentedResource,
+    next: ScimResource,
+  ): Promise<PresentedResource> {
     const appId = current.entry.appId;
     const plan = planWrite(this.mapping, current.resource, next);
     const currentInput = await this.codec.toMappingInput(this.type, current.resource);
@@ -177,27 +194,34 @@ export class ResourceService {
           `The app offers no way to update a ${this.type} (no update operation)`,
         );
       }
-      const outcome = await this.deps.connector.call(this.type, 'update', {
+      const outcome = await this.deps.connector.call(context, this.type, 'update', {
         appId,
         app: appAfter,
         scim: nextInput,
         current: current.record,
       });
-      record = await this.recordFrom(outcome, appId, true);
+      record = await this.recordFrom(context, outcome, appId, true);
       calls++;
     }
     if (plan.activeChange !== undefined) {
-      await this.deps.connector.call(this.type, plan.activeChange ? 'activate' : 'deactivate', { appId });
+      await this.deps.connector.call(context, this.type, plan.activeChange ? 'activate' : 'deactivate', {
+        appId,
+      });
       calls++;
     }
     if (plan.membersToAdd.length > 0 || plan.membersToRemove.length > 0) {
       const toApp = async (ids: string[]) =>
         (await this.codec.membersToApp(ids.map((value) => ({ value })))).map((m) => String(m.value));
-      await this.changeMembers(appId, await toApp(plan.membersToAdd), await toApp(plan.membersToRemove));
+      await this.changeMembers(
+        context,
+        appId,
+        await toApp(plan.membersToAdd),
+        await toApp(plan.membersToRemove),
+      );
       calls++;
     }
     if (calls === 0) record = current.record;
-    else if (record === undefined || calls > 1) record = await this.fetchRecord(appId, true);
+    else if (record === undefined || calls > 1) record = await this.fetchRecord(context, appId, true);
     const derived = await this.codec.derive(this.type, record);
     const entry: IdMapEntry = {
       ...current.entry,
@@ -222,13 +246,14 @@ export class ResourceService {
    * adopted and brought to the requested state instead of failing with 409 forever.
    */
   private async recoverLostCreate(
+    context: RequestContext,
     resource: ScimResource,
     options: ReadOptions,
   ): Promise<ScimResource | undefined> {
     const identity = this.type === 'User' ? 'userName' : 'displayName';
     const value = resource[identity];
     if (typeof value !== 'string') return undefined;
-    const records = await this.queries.findUnmappedRecords(identity, value);
+    const records = await this.queries.findUnmappedRecords(context, identity, value);
     const [record] = records;
     if (records.length !== 1 || record === undefined) return undefined;
     const appId = await this.codec.appIdOf(this.type, record);
@@ -242,8 +267,8 @@ export class ResourceService {
     );
     const entry = await this.codec.entryForAppId(this.type, appId);
     return this.withLock(entry.scimId, async () => {
-      const current = await this.read(entry.scimId, true);
-      const written = await this.write(current, resource);
+      const current = await this.read(context, entry.scimId, true);
+      const written = await this.write(context, current, resource);
       return this.respond(written, options);
     });
   }
@@ -266,17 +291,28 @@ export class ResourceService {
     }
   }
 
-  private async changeMembers(appId: string, add: string[], remove: string[]): Promise<void> {
+  private async changeMembers(
+    context: RequestContext,
+    appId: string,
+    add: string[],
+    remove: string[],
+  ): Promise<void> {
     const connector = this.deps.connector;
-    for (const memberAppId of add) await connector.call(this.type, 'addMember', { appId, memberAppId });
-    for (const memberAppId of remove) await connector.call(this.type, 'removeMember', { appId, memberAppId });
+    for (const memberAppId of add)
+      await connector.call(context, this.type, 'addMember', { appId, memberAppId });
+    for (const memberAppId of remove)
+      await connector.call(context, this.type, 'removeMember', { appId, memberAppId });
   }
 
-  private async read(scimId: string, withMembers: boolean): Promise<PresentedResource> {
+  private async read(
+    context: RequestContext,
+    scimId: string,
+    withMembers: boolean,
+  ): Promise<PresentedResource> {
     const entry = await this.requireEntry(scimId);
     let record: unknown;
     try {
-      record = await this.fetchRecord(entry.appId, withMembers);
+      record = await this.fetchRecord(context, entry.appId, withMembers);
     } catch (error) {
       if (isScimError(error) && error.status === 404) {
         // The app no longer has it (deleted outside SCIM): forget the mapping too.
@@ -288,8 +324,8 @@ export class ResourceService {
     return this.codec.present(this.type, record, { entry, withMembers });
   }
 
-  private async fetchRecord(appId: string, withMembers: boolean): Promise<unknown> {
-    const { result } = await this.deps.connector.call(this.type, 'get', { appId, withMembers });
+  private async fetchRecord(context: RequestContext, appId: string, withMembers: boolean): Promise<unknown> {
+    const { result } = await this.deps.connector.call(context, this.type, 'get', { appId, withMembers });
     if (!isPlainObject(result))
       throw scimErrors.badGateway(`The app returned no ${this.type} record for ${appId}`);
     return result;
@@ -300,6 +336,7 @@ export class ResourceService {
    * body with only the id).
    */
   private async recordFrom(
+    context: RequestContext,
     outcome: OperationOutcome,
     appId: string | undefined,
     withMembers = true,
@@ -315,7 +352,7 @@ export class ResourceService {
         `The app's answer to ${this.type} create holds neither the record nor its id (set operations.create.response)`,
       );
     }
-    return this.fetchRecord(id, withMembers);
+    return this.fetchRecord(context, id, withMembers);
   }
 
   private async requireEntry(scimId: string): Promise<IdMapEntry> {
