@@ -1,5 +1,11 @@
 import type { InboundAuthConfig } from '../config/deployment-config.js';
-import { hashToken, safeEqual, verifyPassword } from './credentials.js';
+import {
+  matchesStoredDigest,
+  presentedDigest,
+  safeEqual,
+  storedDigest,
+  verifyPassword,
+} from './credentials.js';
 import { createJwtVerifier, isJwtShaped, isTokenForScim, type JwtVerifierOptions } from './jwt-verifier.js';
 
 /** Who called, for logs and the audit trail (never the credential itself). */
@@ -17,7 +23,10 @@ export type Authenticate = (authorization: string | undefined, now?: Date) => Pr
  * Returns undefined for any failure: the caller answers one indistinct 401.
  */
 export function createAuthenticator(config: InboundAuthConfig): Authenticate {
-  const tokens = config.bearer?.tokens ?? [];
+  const tokens = (config.bearer?.tokens ?? []).map((token) => ({
+    ...token,
+    digest: storedDigest(token.hash),
+  }));
   const basic = config.basic;
   return (authorization, now = new Date()) => {
     if (!authorization) return undefined;
@@ -26,10 +35,10 @@ export function createAuthenticator(config: InboundAuthConfig): Authenticate {
     const scheme = authorization.slice(0, space).toLowerCase();
     const credential = authorization.slice(space + 1).trim();
     if (scheme === 'bearer' && tokens.length > 0) {
-      const presented = hashToken(credential);
+      const presented = presentedDigest(credential);
       let match: Principal | undefined;
       for (const token of tokens) {
-        const equal = safeEqual(presented, token.hash);
+        const equal = matchesStoredDigest(presented, token.digest);
         const live = token.expiresAt === undefined || token.expiresAt.getTime() > now.getTime();
         if (equal && live && !match) match = { method: 'bearer', name: token.name };
       }
@@ -93,16 +102,16 @@ export function createRequestAuthenticator(
 export function scimCredentialMatcher(
   config: InboundAuthConfig,
 ): (authorization: string | undefined) => boolean {
-  const hashes = (config.bearer?.tokens ?? []).map((token) => token.hash);
+  const digests = (config.bearer?.tokens ?? []).map((token) => storedDigest(token.hash));
   return (authorization) => {
     if (!authorization) return false;
     const { scheme, credential } = splitAuthorization(authorization);
     if (scheme === 'bearer') {
       if (config.jwt && isJwtShaped(credential) && isTokenForScim(config.jwt, credential)) return true;
-      if (hashes.length === 0) return false;
-      const presented = hashToken(credential);
+      if (digests.length === 0) return false;
+      const presented = presentedDigest(credential);
       let match = false;
-      for (const hash of hashes) match = safeEqual(presented, hash) || match;
+      for (const digest of digests) match = matchesStoredDigest(presented, digest) || match;
       return match;
     }
     if (scheme === 'basic' && config.basic) {

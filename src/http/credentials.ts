@@ -1,4 +1,4 @@
-import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 
 /** scrypt cost for basic-auth passwords: passwords can be guessable, unlike generated tokens. */
 const SCRYPT_KEYLEN = 32;
@@ -14,6 +14,25 @@ export function generateToken(): string {
  */
 export function hashToken(token: string): string {
   return `sha256:${createHash('sha256').update(token, 'utf8').digest('hex')}`;
+}
+
+/**
+ * Whether a presented token matches a stored `sha256:<hex>` hash, in constant time. The stored
+ * side is decoded once (`storedDigest`), so each request hashes the presented token once.
+ */
+export function matchesStoredDigest(presented: Buffer, stored: Buffer): boolean {
+  return presented.length === stored.length && timingSafeEqual(presented, stored);
+}
+
+/** The raw SHA-256 of a presented token, for {@link matchesStoredDigest}. */
+export function presentedDigest(token: string): Buffer {
+  return hash('sha256', token, 'buffer');
+}
+
+/** The digest inside a stored `sha256:<hex>` hash; empty (never matching) if it is malformed. */
+export function storedDigest(stored: string): Buffer {
+  const match = /^sha256:([0-9a-f]{64})$/.exec(stored);
+  return match ? Buffer.from(match[1] as string, 'hex') : Buffer.alloc(0);
 }
 
 export function hashPassword(password: string): string {

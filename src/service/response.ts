@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { ResourceTypeName } from '../connector/mapping-types.js';
 import { isPlainObject } from '../scim/attributes.js';
 import { projectResource } from '../scim/projection.js';
@@ -54,6 +54,6 @@ export function fullResource(
 
 /** A weak ETag (RFC 7644 §3.14) that changes whenever the resource's content changes. */
 function versionOf(scimId: string, attributes: ScimResource): string {
-  const digest = createHash('sha256').update(scimId).update(JSON.stringify(attributes)).digest('base64url');
+  const digest = hash('sha256', scimId + JSON.stringify(attributes), 'base64url');
   return `W/"${digest.slice(0, 16)}"`;
 }

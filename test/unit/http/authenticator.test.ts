@@ -100,6 +100,15 @@ describe('bearer tokens', () => {
     expect(rotated('Bearer same', NOW)).toEqual({ method: 'bearer', name: 'after' });
   });
 
+  it('never matches a malformed stored hash, not even with the text it holds', () => {
+    const malformed = ['sha256:ABC', `sha256:${'0'.repeat(63)}`, hashToken(ENTRA_TOKEN).toUpperCase(), ''];
+    const auth = createAuthenticator({
+      bearer: { tokens: malformed.map((hash) => ({ name: 'bad', hash })) },
+    });
+    for (const token of [ENTRA_TOKEN, 'ABC', '', ...malformed])
+      expect(auth(`Bearer ${token}`, NOW)).toBeUndefined();
+  });
+
   it('refuses basic credentials when only bearer is configured', () => {
     expect(authenticate(basicHeader(`okta-provisioning:${PASSWORD}`), NOW)).toBeUndefined();
   });
