@@ -51,24 +51,30 @@ export function compileExpression(source: string): Expression {
  * code wants plain JSON values, so results are copied into plain arrays.
  */
 function normalise(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(normalise);
-  if (typeof value === 'object' && value !== null) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      if (v === undefined) continue;
-      // Assigning `__proto__` would set the prototype instead of adding the key.
-      if (k === '__proto__')
-        Object.defineProperty(out, k, {
-          value: normalise(v),
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-      else out[k] = normalise(v);
-    }
-    return out;
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    const items = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) items[i] = normalise(value[i]);
+    return items;
   }
-  return value;
+  const out: Record<string, unknown> = {};
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    const item = record[key];
+    if (item === undefined || !Object.hasOwn(record, key)) continue;
+    // Assigning `__proto__` would set the prototype instead of adding the key.
+    if (key === '__proto__') {
+      Object.defineProperty(out, key, {
+        value: normalise(item),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else {
+      out[key] = normalise(item);
+    }
+  }
+  return out;
 }
 
 export function describeJsonataError(error: unknown): { message: string; position: number | undefined } {
