@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DurableLog } from './durable-log.js';
-import { cloneEntry, EntryIndex } from './entry-index.js';
+import { EntryIndex } from './entry-index.js';
 import { acquireFileLock, type FileLock } from './file-lock.js';
 import { encodeDelete, encodePut, type LogRecord, replayLog } from './log-format.js';
 import type { IdMapEntry, IdMapStore, ResourceTypeName } from './types.js';
@@ -83,27 +83,26 @@ export class FileIdMapStore implements IdMapStore {
   }
 
   async get(resourceType: ResourceTypeName, scimId: string): Promise<IdMapEntry | undefined> {
-    return copy(this.index.get(resourceType, scimId));
+    return this.index.get(resourceType, scimId);
   }
 
   async findByAppId(resourceType: ResourceTypeName, appId: string): Promise<IdMapEntry | undefined> {
-    return copy(this.index.findByAppId(resourceType, appId));
+    return this.index.findByAppId(resourceType, appId);
   }
 
   async findByExternalId(
     resourceType: ResourceTypeName,
     externalId: string,
   ): Promise<IdMapEntry | undefined> {
-    return copy(this.index.findByExternalId(resourceType, externalId));
+    return this.index.findByExternalId(resourceType, externalId);
   }
 
   /** Rejects with `IdMapConflictError` if another resource holds the entry's appId or externalId. */
   async put(entry: IdMapEntry): Promise<void> {
     this.assertWritable();
-    const stored = cloneEntry(entry);
-    this.index.assertNoConflict(stored);
-    const written = this.log.append(encodePut(stored));
-    this.index.set(stored);
+    this.index.assertNoConflict(entry);
+    const written = this.log.append(encodePut(entry));
+    this.index.set(entry);
     this.appended();
     return written;
   }
@@ -162,12 +161,12 @@ export class FileIdMapStore implements IdMapStore {
   private async compact(): Promise<void> {
     try {
       await this.log.rewrite(() => {
-        // Entries are never mutated in place, so this array is a consistent snapshot. Writes
-        // already applied to the index but queued behind the rewrite are appended again after
-        // it; replaying a put or delete twice is harmless.
-        const entries = Array.from(this.index.values());
-        this.logLines = entries.length + this.log.queuedAppends;
-        return encodeAll(entries);
+        // values() copies the live records now and decodes them as the rewrite consumes them, so
+        // this is a consistent snapshot that never holds all entries as objects. Writes already
+        // applied to the index but queued behind the rewrite are appended again after it;
+        // replaying a put or delete twice is harmless.
+        this.logLines = this.index.totalSize + this.log.queuedAppends;
+        return encodeAll(this.index.values());
       });
     } catch (error) {
       this.retryCompactionAbove = this.logLines + this.compactionSlack;
@@ -176,10 +175,6 @@ export class FileIdMapStore implements IdMapStore {
   }
 }
 
-function* encodeAll(entries: IdMapEntry[]): Iterable<string> {
+function* encodeAll(entries: Iterable<IdMapEntry>): Iterable<string> {
   for (const entry of entries) yield encodePut(entry);
-}
-
-function copy(entry: IdMapEntry | undefined): IdMapEntry | undefined {
-  return entry && cloneEntry(entry);
 }

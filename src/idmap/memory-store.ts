@@ -1,35 +1,35 @@
-import { cloneEntry, EntryIndex } from './entry-index.js';
+import { EntryIndex } from './entry-index.js';
 import type { IdMapEntry, IdMapStore, ResourceTypeName } from './types.js';
 
 /**
  * An id map store that lives only as long as the process (`store: memory`, tests). Behaves like
- * the durable stores otherwise: entries are copied in and out, and a second resource claiming an
- * appId or externalId is refused with an `IdMapConflictError`.
+ * the durable stores otherwise: entries are copied in and out (the index encodes what it is given
+ * and decodes a fresh object on every read), and a second resource claiming an appId is refused
+ * with an `IdMapConflictError`.
  */
 export class MemoryIdMapStore implements IdMapStore {
   private readonly index = new EntryIndex();
   private closed = false;
 
   async get(resourceType: ResourceTypeName, scimId: string): Promise<IdMapEntry | undefined> {
-    return copy(this.index.get(resourceType, scimId));
+    return this.index.get(resourceType, scimId);
   }
 
   async findByAppId(resourceType: ResourceTypeName, appId: string): Promise<IdMapEntry | undefined> {
-    return copy(this.index.findByAppId(resourceType, appId));
+    return this.index.findByAppId(resourceType, appId);
   }
 
   async findByExternalId(
     resourceType: ResourceTypeName,
     externalId: string,
   ): Promise<IdMapEntry | undefined> {
-    return copy(this.index.findByExternalId(resourceType, externalId));
+    return this.index.findByExternalId(resourceType, externalId);
   }
 
   async put(entry: IdMapEntry): Promise<void> {
     this.assertOpen();
-    const stored = cloneEntry(entry);
-    this.index.assertNoConflict(stored);
-    this.index.set(stored);
+    this.index.assertNoConflict(entry);
+    this.index.set(entry);
   }
 
   async delete(resourceType: ResourceTypeName, scimId: string): Promise<void> {
@@ -48,8 +48,4 @@ export class MemoryIdMapStore implements IdMapStore {
   private assertOpen(): void {
     if (this.closed) throw new Error('The id map store is closed');
   }
-}
-
-function copy(entry: IdMapEntry | undefined): IdMapEntry | undefined {
-  return entry && cloneEntry(entry);
 }
