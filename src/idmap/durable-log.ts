@@ -1,4 +1,4 @@
-import { type FileHandle, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 interface Deferred {
@@ -34,23 +34,24 @@ export class DurableLog {
   ) {}
 
   /**
-   * Opens (creating it and its directory if missing) the log at `path` and returns it with the
-   * bytes it holds, for the caller to replay. The caller must hold the log's lock.
+   * Opens (creating it and its directory if missing) the log at `path` for appending. The caller
+   * must hold the log's lock, and replays the file itself (`replayLog`) before appending.
    */
-  static async open(path: string): Promise<{ log: DurableLog; contents: Buffer }> {
+  static async open(path: string): Promise<DurableLog> {
     await mkdir(dirname(path), { recursive: true });
     // Left by a crash during a rewrite; never read, and possibly as large as the log.
     await rm(`${path}.tmp`, { force: true });
-    let contents: Buffer | undefined;
+    let existed = true;
     try {
-      contents = await readFile(path);
+      await stat(path);
     } catch (error) {
       if (errorCode(error) !== 'ENOENT') throw error;
+      existed = false;
     }
     const handle = await open(path, 'a');
     // A new file's directory entry is not durable until the directory itself is synced.
-    if (!contents) await syncDirectory(dirname(path)).catch((error) => closeAndThrow(handle, error));
-    return { log: new DurableLog(path, handle), contents: contents ?? Buffer.alloc(0) };
+    if (!existed) await syncDirectory(dirname(path)).catch((error) => closeAndThrow(handle, error));
+    return new DurableLog(path, handle);
   }
 
   /** Appends waiting behind the write in flight (or behind a rewrite). */

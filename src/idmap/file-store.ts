@@ -61,12 +61,11 @@ export class FileIdMapStore implements IdMapStore {
     const lock = await acquireFileLock(`${path}.lock`);
     let log: DurableLog | undefined;
     try {
-      const opened = await DurableLog.open(path);
-      log = opened.log;
+      log = await DurableLog.open(path);
       const store = new FileIdMapStore(log, lock, options);
-      const { records, validBytes } = replayLog(opened.contents, path, (record) => store.apply(record));
+      const { records, validBytes, bytes } = await replayLog(path, (record) => store.apply(record));
       store.logLines = records;
-      const tornBytes = opened.contents.length - validBytes;
+      const tornBytes = bytes - validBytes;
       if (tornBytes > 0) {
         await log.truncate(validBytes);
         store.warn(new Error(`Dropped a torn tail of ${tornBytes} bytes from the id map log ${path}`));

@@ -139,6 +139,34 @@ describe('FileIdMapStore', () => {
       await expectAll(await openStore(), [...entries, later]);
     });
 
+    it('replays a log of several megabytes, lines across read chunks, and truncates its torn tail', async () => {
+      const store = await openStore();
+      // Lines of varied length (one over a megabyte), so line ends fall anywhere in a read chunk.
+      const entries = Array.from({ length: 400 }, (_, i) =>
+        makeEntry({
+          resourceType: 'Group',
+          externalId: `e${i}`,
+          memberDisplays: { m: 'ü'.repeat(i === 200 ? 700_000 : (i * 7919) % 12_000) },
+        }),
+      );
+      await Promise.all(entries.map((entry) => store.put(entry)));
+      await store.delete('Group', entries[0]!.scimId);
+      await store.close();
+      const intact = await stat(logPath);
+      expect(intact.size).toBeGreaterThan(4 * 1024 * 1024);
+      const torn = `{"op":"put","resourceType":"Group","memberDisplays":"${'x'.repeat(3_000_000)}`;
+      await appendFile(logPath, torn);
+
+      const reopened = await openStore();
+      expect(await reopened.size('Group')).toBe(399);
+      await expectAll(reopened, entries.slice(1));
+      expect(await reopened.findByExternalId('Group', 'e0')).toBeUndefined();
+      expect((await stat(logPath)).size).toBe(intact.size);
+      expect(warnings.map((w) => w.message)).toEqual([
+        expect.stringContaining(`torn tail of ${torn.length} bytes`),
+      ]);
+    });
+
     it('drops a complete last line that is not JSON (power loss garbage)', async () => {
       const store = await openStore();
       const entry = makeEntry();
