@@ -69,8 +69,6 @@ export const FIELD_APP_ID = 1;
 export const FIELD_EXTERNAL_ID = 2;
 export type KeyField = typeof FIELD_SCIM_ID | typeof FIELD_APP_ID | typeof FIELD_EXTERNAL_ID;
 
-const UUID_LOWER = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const UUID_UPPER = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/;
 /** At most 16 digits, so the value is below 10^16; the safe-integer check does the rest. */
 const CANONICAL_INT = /^(?:0|[1-9][0-9]{0,15})$/;
 const HEX_LOWER = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
@@ -116,11 +114,8 @@ export class ByteWriter {
   }
 
   key(value: string): void {
-    if (value.length === 36 && UUID_LOWER.test(value)) {
-      this.uuid(KEY_UUID, value);
-    } else if (value.length === 36 && UUID_UPPER.test(value)) {
-      this.uuid(KEY_UUID_UPPER, value);
-    } else if (CANONICAL_INT.test(value) && Number.isSafeInteger(Number(value))) {
+    if (value.length === 36 && this.uuid(value)) return;
+    if (CANONICAL_INT.test(value) && Number.isSafeInteger(Number(value))) {
       this.u8(KEY_INT);
       this.varint(Number(value));
     } else {
@@ -129,20 +124,40 @@ export class ByteWriter {
     }
   }
 
-  private uuid(kind: number, value: string): void {
+  /**
+   * Writes a canonical UUID, all lowercase or all uppercase hex, as a kind byte and 16 bytes, and
+   * returns true; anything else (mixed case, braces, misplaced dashes) writes nothing and returns
+   * false, since it could not be given back exactly. Checks and converts in one pass.
+   */
+  private uuid(value: string): boolean {
     this.ensure(17);
-    this.buf[this.pos++] = kind;
+    const start = this.pos;
+    let letters = 0; // bit 1: a-f seen, bit 2: A-F seen
+    let pos = start + 1;
     for (let i = 0; i < 36; i += 2) {
-      if (i === 8 || i === 13 || i === 18 || i === 23) i++;
-      this.buf[this.pos++] = (hexValue(value.charCodeAt(i)) << 4) | hexValue(value.charCodeAt(i + 1));
+      if (i === 8 || i === 13 || i === 18 || i === 23) {
+        if (value.charCodeAt(i) !== 0x2d) return false; // '-'
+        i++;
+      }
+      const high = hexValue(value.charCodeAt(i));
+      const low = hexValue(value.charCodeAt(i + 1));
+      if (high < 0 || low < 0) return false;
+      letters |= (high >> 4) | (low >> 4);
+      this.buf[pos++] = ((high & 0xf) << 4) | (low & 0xf);
     }
+    if (letters === 3) return false;
+    this.buf[start] = letters === 2 ? KEY_UUID_UPPER : KEY_UUID;
+    this.pos = pos;
+    return true;
   }
 }
 
+/** The nibble of a hex digit, plus 16 for a-f or 32 for A-F; -1 for anything else. */
 function hexValue(code: number): number {
-  if (code <= 0x39) return code - 0x30; // 0-9
-  if (code <= 0x46) return code - 0x37; // A-F
-  return code - 0x57; // a-f
+  if (code >= 0x30 && code <= 0x39) return code - 0x30;
+  if (code >= 0x61 && code <= 0x66) return code - 0x61 + 10 + 16;
+  if (code >= 0x41 && code <= 0x46) return code - 0x41 + 10 + 32;
+  return -1;
 }
 
 /**
@@ -170,11 +185,14 @@ export function encodeEntry(out: ByteWriter, entry: IdMapEntry, typeCode: number
   else keep('deleted', entry.deleted);
   if (entry.incomplete === true) flags |= FLAG_INCOMPLETE;
   else keep('incomplete', entry.incomplete);
-  const created = timeKind(entry.created);
+  const createdMs = timeMs(entry.created);
+  const created = timeKind(entry.created, createdMs);
   if (created === TIME_ABSENT) keep('created', entry.created);
-  let lastModified = timeKind(entry.lastModified);
+  // Checked first: the round trip through Date is the costliest part of encoding.
+  const same = typeof entry.lastModified === 'string' && entry.lastModified === entry.created;
+  const lastModifiedMs = same ? createdMs : timeMs(entry.lastModified);
+  const lastModified = same ? TIME_SAME : timeKind(entry.lastModified, lastModifiedMs);
   if (lastModified === TIME_ABSENT) keep('lastModified', entry.lastModified);
-  else if (entry.lastModified === entry.created) lastModified = TIME_SAME;
   const version: unknown = entry.version;
   if (typeof version !== 'number' || !Number.isFinite(version)) {
     flags |= FLAG_VERSION_ABSENT;
@@ -192,21 +210,27 @@ export function encodeEntry(out: ByteWriter, entry: IdMapEntry, typeCode: number
   out.key(entry.appId);
   if (externalId === undefined) out.u8(KEY_ABSENT);
   else out.key(externalId);
-  writeTime(out, created, entry.created);
-  if (lastModified !== TIME_SAME) writeTime(out, lastModified, entry.lastModified);
+  writeTime(out, created, entry.created, createdMs);
+  if (lastModified !== TIME_SAME) writeTime(out, lastModified, entry.lastModified, lastModifiedMs);
   if (flags & FLAG_VERSION_F64) out.f64(version as number);
   else if (!(flags & FLAG_VERSION_ABSENT)) out.varint(version as number);
   if (restJson !== undefined) out.text(restJson);
 }
 
-function timeKind(value: unknown): number {
-  if (typeof value !== 'string') return TIME_ABSENT;
+/** The milliseconds `value` stands for, if `new Date(ms).toISOString()` gives it back exactly; else NaN. */
+function timeMs(value: unknown): number {
+  if (typeof value !== 'string') return Number.NaN;
   const ms = Date.parse(value);
-  return !Number.isNaN(ms) && new Date(ms).toISOString() === value ? TIME_MS : TIME_TEXT;
+  return !Number.isNaN(ms) && new Date(ms).toISOString() === value ? ms : Number.NaN;
 }
 
-function writeTime(out: ByteWriter, kind: number, value: unknown): void {
-  if (kind === TIME_MS) out.f64(Date.parse(value as string));
+function timeKind(value: unknown, ms: number): number {
+  if (typeof value !== 'string') return TIME_ABSENT;
+  return Number.isNaN(ms) ? TIME_TEXT : TIME_MS;
+}
+
+function writeTime(out: ByteWriter, kind: number, value: unknown, ms: number): void {
+  if (kind === TIME_MS) out.f64(ms);
   else if (kind === TIME_TEXT) out.text(value as string);
 }
 
