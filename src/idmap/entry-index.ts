@@ -46,6 +46,18 @@ export function cloneEntry(entry: IdMapEntry): IdMapEntry {
   return JSON.parse(JSON.stringify(entry)) as IdMapEntry;
 }
 
+/**
+ * The same copy for an entry already in JSON form (decoded from a store, or cloned on its way
+ * in): only the nested values need a deep copy. The id map hands out one per cache hit, and
+ * group reads look up every member, so this is on the hot path.
+ */
+export function copyJsonEntry(entry: IdMapEntry): IdMapEntry {
+  const copy = { ...entry };
+  if (entry.preserved !== undefined) copy.preserved = JSON.parse(JSON.stringify(entry.preserved));
+  if (entry.memberDisplays !== undefined) copy.memberDisplays = { ...entry.memberDisplays };
+  return copy;
+}
+
 /** Hash slot values: record offsets start at ARENA_START, so 0 and 1 are free to mark slots. */
 const EMPTY = 0;
 const TOMBSTONE = 1;

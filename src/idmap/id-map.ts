@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { cloneEntry } from './entry-index.js';
+import { cloneEntry, copyJsonEntry } from './entry-index.js';
 import type { IdMapEntry, IdMapStore, ResourceTypeName } from './types.js';
 
 export interface IdMapOptions {
@@ -118,7 +118,7 @@ export class IdMap {
 
   private hit(entry: IdMapEntry): IdMapEntry {
     this.hits++;
-    return cloneEntry(entry);
+    return copyJsonEntry(entry);
   }
 
   private lookup(
@@ -143,7 +143,7 @@ export class IdMap {
       const entry = await read();
       if (!entry || !this.entries || !this.unchangedSince(entry, startedAt)) return entry;
       this.remember(entry);
-      return cloneEntry(entry);
+      return copyJsonEntry(entry);
     } finally {
       if (--this.readsInFlight === 0) this.writtenDuringReads.clear();
     }

@@ -105,6 +105,21 @@ describe('IdMap', () => {
     expect((await idMap.get('User', entry.scimId))?.version).toBe(1);
   });
 
+  it('hands out deep copies of preserved values and member displays', async () => {
+    const entry = {
+      ...makeEntry(),
+      preserved: { emails: { original: [{ value: 'a@x', type: 'work' }], derived: [{ value: 'a@x' }] } },
+      memberDisplays: { 'member-1': 'Ada' },
+    };
+    await idMap.put(entry);
+    const first = await idMap.get('User', entry.scimId);
+    (first!.preserved!.emails!.original as Array<Record<string, unknown>>)[0]!.value = 'changed';
+    first!.memberDisplays!['member-1'] = 'changed';
+    const again = await idMap.get('User', entry.scimId);
+    expect(again?.preserved).toEqual(entry.preserved);
+    expect(again?.memberDisplays).toEqual({ 'member-1': 'Ada' });
+  });
+
   it('does not cache a read that raced with a write to the same entry', async () => {
     const entry = makeEntry({ externalId: 'ext' });
     await store.put(entry);
