@@ -256,7 +256,7 @@ function compilePath(node: Node): Evaluate {
   });
   const first = node.steps[0] as Node;
   const absolute = first.type === 'variable';
-  return (input, scope) => {
+  const general: Evaluate = (input, scope) => {
     let current: unknown[] = Array.isArray(input) && !absolute ? input : sequence(input);
     let result: unknown[] | undefined;
     for (let i = 0; i < steps.length; i++) {
@@ -265,6 +265,37 @@ function compilePath(node: Node): Evaluate {
       current = result;
     }
     return result;
+  };
+  const names = plainNames(node.steps as Node[]);
+  return names ? fieldChain(names, general) : general;
+}
+
+/** `a.b.c` with no filters: the field names, for {@link fieldChain}. */
+function plainNames(steps: Node[]): string[] | undefined {
+  const names: string[] = [];
+  for (const step of steps) {
+    if (step.type !== 'name' || typeof step.value !== 'string' || step.stages !== undefined) return undefined;
+    if (step.predicate !== undefined) return undefined;
+    names.push(step.value);
+  }
+  return names;
+}
+
+/**
+ * The commonest path, field names through objects, without building sequences: what the general
+ * evaluation gives when no array is met before the last field (a last-field array is returned
+ * as is, as JSONata does). On an array earlier on, the general evaluation takes over.
+ */
+function fieldChain(names: string[], general: Evaluate): Evaluate {
+  return (input, scope) => {
+    let current = input;
+    for (const name of names) {
+      if (Array.isArray(current)) return general(input, scope);
+      if (current === null || typeof current !== 'object') return undefined;
+      if (!Object.hasOwn(current, name) || isFunction(current)) return undefined;
+      current = (current as Record<string, unknown>)[name];
+    }
+    return current;
   };
 }
 
@@ -395,6 +426,21 @@ function compileObject(node: Node): Evaluate {
     if (!Array.isArray(pair) || pair.length !== 2) outside();
     return { key: compileNode(pair[0]), value: compileNode(pair[1]) };
   });
+  const literalKeys = stringLiterals(node.lhs.map((pair: unknown) => (pair as unknown[])[0]));
+  if (literalKeys) {
+    // JSONata refuses two pairs with one key (D1009) when it evaluates them; let it.
+    if (new Set(literalKeys).size !== literalKeys.length || literalKeys.some(isReservedKey)) outside();
+    const values = pairs.map((pair) => pair.value);
+    return (input, scope) => {
+      if (Array.isArray(input)) outside();
+      const result: Record<string, unknown> = Object.create(null);
+      for (let i = 0; i < values.length; i++) {
+        const value = (values[i] as Evaluate)(input, scope);
+        if (value !== undefined) result[literalKeys[i] as string] = value;
+      }
+      return result;
+    };
+  }
   return (input, scope) => {
     // Over a sequence of several items the constructor groups them: not in the subset.
     if (Array.isArray(input)) outside();
@@ -404,7 +450,7 @@ function compileObject(node: Node): Evaluate {
       const key = pair.key(input, scope);
       // Non-string keys (T1003), reserved keys (D1013), two pairs giving one key (D1009).
       if (key !== undefined && typeof key !== 'string') outside();
-      if (key === '_jsonata_lambda' || key === '_jsonata_function') outside();
+      if (isReservedKey(key)) outside();
       if (key !== undefined && keys.includes(key)) outside();
       keys.push(key);
     }
@@ -417,6 +463,22 @@ function compileObject(node: Node): Evaluate {
     });
     return result;
   };
+}
+
+/** The keys when every one is a plain string literal (the usual `{ "login": userName }`). */
+function stringLiterals(keys: unknown[]): string[] | undefined {
+  const out: string[] = [];
+  for (const key of keys) {
+    if (!isNode(key) || key.type !== 'string' || typeof key.value !== 'string' || key.predicate !== undefined)
+      return undefined;
+    out.push(key.value);
+  }
+  return out;
+}
+
+/** Keys JSONata reserves for its own functions (D1013). */
+function isReservedKey(key: unknown): boolean {
+  return key === '_jsonata_lambda' || key === '_jsonata_function';
 }
 
 function compileBinary(node: Node): Evaluate {
