@@ -118,15 +118,17 @@ export async function buildApp(
   });
   // While shutting down: finish what is in flight, refuse what is new, and close each kept-alive
   // connection after its answer so close() does not wait for idle sockets to time out.
-  app.addHook('onRequest', async (request, reply) => {
-    if (!shuttingDown) return;
+  // (Callback style: these run on every request, and an async hook costs a promise each time.)
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!shuttingDown) return done();
     reply.header('connection', 'close');
     const unavailable = scimErrors.unavailable('The server is shutting down; try again shortly', 5);
-    if (isUnderBasePath(request.url, config.server.basePath)) return sendScimError(reply, unavailable);
-    return reply.status(503).header('retry-after', '5').send({ error: 'Service Unavailable' });
+    if (isUnderBasePath(request.url, config.server.basePath)) sendScimError(reply, unavailable);
+    else reply.status(503).header('retry-after', '5').send({ error: 'Service Unavailable' });
   });
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (shuttingDown) reply.header('connection', 'close');
+    done(null, payload);
   });
   // Before the scopes below, so that its hooks see every SCIM request.
   registerMetrics(app, metrics, {

@@ -73,9 +73,10 @@ export async function scimPlugin(scope: FastifyInstance, options: ScimPluginOpti
   });
 
   // After the body is parsed, so detection can read the request's shape.
-  scope.addHook('preHandler', async (request) => {
+  scope.addHook('preHandler', (request, _reply, done) => {
     const configured = config.server.clientProfile ?? 'auto';
     request.clientProfile = configured === 'auto' ? clientProfile(request) : configured;
+    done();
   });
 
   // Allow-list, failure throttle, then authentication (bearer token, basic or JWT).

@@ -25,30 +25,34 @@ export function registerMetrics(
   const scimTypes = new WeakMap<FastifyRequest, string>();
 
   // The scimType is only in the error body; read it there, for error answers of SCIM routes only.
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (reply.statusCode < 400 || typeof payload !== 'string' || !payload.includes('scimType'))
-      return payload;
-    if (!scimRouteLabels(request.method, request.routeOptions.url, options.basePath)) return payload;
-    try {
-      const scimType = (JSON.parse(payload) as { scimType?: unknown }).scimType;
-      if (typeof scimType === 'string') scimTypes.set(request, scimType);
-    } catch {
-      // Not a JSON body: no scimType to count.
+  // Callback-style hooks: they run on every request, and an async hook costs a promise each time.
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (reply.statusCode >= 400 && typeof payload === 'string' && payload.includes('scimType')) {
+      if (scimRouteLabels(request.method, request.routeOptions.url, options.basePath)) {
+        try {
+          const scimType = (JSON.parse(payload) as { scimType?: unknown }).scimType;
+          if (typeof scimType === 'string') scimTypes.set(request, scimType);
+        } catch {
+          // Not a JSON body: no scimType to count.
+        }
+      }
     }
-    return payload;
+    done(null, payload);
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const labels = scimRouteLabels(request.method, request.routeOptions.url, options.basePath);
-    if (!labels) return;
-    const scimType = scimTypes.get(request);
-    metrics.recordRequest({
-      ...labels,
-      status: reply.statusCode,
-      client: clientProfile(request),
-      durationSeconds: reply.elapsedTime / 1000,
-      ...(scimType ? { scimType } : {}),
-    });
+    if (labels) {
+      const scimType = scimTypes.get(request);
+      metrics.recordRequest({
+        ...labels,
+        status: reply.statusCode,
+        client: clientProfile(request),
+        durationSeconds: reply.elapsedTime / 1000,
+        ...(scimType ? { scimType } : {}),
+      });
+    }
+    done();
   });
 
   if (!options.enabled) return;
