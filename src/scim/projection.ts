@@ -96,7 +96,7 @@ interface Selection {
   whole: boolean;
   /** Named by its own name (not only through a whole-schema URN), for `returned: request`. */
   named: boolean;
-  subAttributes: Set<string>;
+  subAttributes: ReadonlySet<string>;
 }
 
 const DROP = Symbol('drop');
@@ -134,17 +134,28 @@ function toSelector(path: AttrPath, schema: ResourceSchema): Selector {
   return selector;
 }
 
+/** What an empty selector list selects; shared, never modified. */
+const NOTHING_SELECTED: Selection = Object.freeze({
+  whole: false,
+  named: false,
+  subAttributes: new Set<string>(),
+});
+const NO_NAMES: ReadonlySet<string> = NOTHING_SELECTED.subAttributes;
+
 function select(selectors: Selector[], schemaId: string, name: string): Selection {
+  // The common case, no excludedAttributes: nothing to look up, nothing to allocate.
+  if (selectors.length === 0) return NOTHING_SELECTED;
   const schemaLower = schemaId.toLowerCase();
   const nameLower = name.toLowerCase();
-  const selection: Selection = { whole: false, named: false, subAttributes: new Set() };
+  const subAttributes = new Set<string>();
+  const selection: Selection = { whole: false, named: false, subAttributes };
   for (const s of selectors) {
     if (s.schema !== schemaLower) continue;
     if (s.attribute === '') selection.whole = true;
     if (s.attribute !== nameLower) continue;
     selection.named = true;
     if (s.subAttribute === undefined) selection.whole = true;
-    else selection.subAttributes.add(s.subAttribute);
+    else subAttributes.add(s.subAttribute);
   }
   return selection;
 }
@@ -159,8 +170,8 @@ function projectAttribute(
 ): unknown {
   const returned = definition?.returned ?? 'default';
   if (returned === 'never') return DROP;
-  if (returned === 'always') return filterSubAttributes(value, definition, undefined, new Set());
-  let wanted: Set<string> | undefined;
+  if (returned === 'always') return filterSubAttributes(value, definition, undefined, NO_NAMES);
+  let wanted: ReadonlySet<string> | undefined;
   if (include) {
     const selection = select(include, schemaId, name);
     if (returned === 'request' && !selection.named) return DROP;
@@ -182,8 +193,8 @@ function projectAttribute(
 function filterSubAttributes(
   value: unknown,
   definition: AttributeDefinition | undefined,
-  wanted: Set<string> | undefined,
-  excluded: Set<string>,
+  wanted: ReadonlySet<string> | undefined,
+  excluded: ReadonlySet<string>,
 ): unknown {
   const subAttributes = definition?.subAttributes ?? [];
   const hidden = subAttributes.some((s) => s.returned === 'never' || s.returned === 'request');
