@@ -166,28 +166,25 @@ async function main(): Promise<void> {
   const started = performance.now();
   proxyNode = options.node;
   if (proxyNode) proxyVersion = execFileSync(proxyNode, ['--version'], { encoding: 'utf8' }).trim();
-  const passthroughChild = await start(
-    'passthrough',
-    benchScript('passthrough.js'),
-    ['--upstream', app.url],
-    profileArgs,
-    proxyNode,
-  );
-  const seeded = await app.ask({
-    type: 'seed',
-    prefix: `pt.${runId}`,
-    accounts: options.users,
-    teams: options.groups,
-  });
-  const empty = { users: [], groups: [] };
-  const targets: Target[] = [
-    {
-      name: 'passthrough',
+  /** A proxy that forwards the app's own calls, with records of its own seeded in the app. */
+  const forwarder = async (name: string, script: string, label: string): Promise<Target> => {
+    const child = await start(name, benchScript(script), ['--upstream', app.url], profileArgs, proxyNode);
+    const seeded = await app.ask({
+      type: 'seed',
+      prefix: `${label}.${runId}`,
+      accounts: options.users,
+      teams: options.groups,
+    });
+    const empty = { users: [], groups: [] };
+    return {
+      name,
       kind: 'passthrough',
-      child: passthroughChild,
-      pools: { ...base, label: 'pt', sidecar: empty, passthrough: seeded },
-    },
-  ];
+      child,
+      pools: { ...base, label, sidecar: empty, passthrough: seeded },
+    };
+  };
+  const passthrough = await forwarder('passthrough', 'passthrough.js', 'pt');
+  const targets: Target[] = [passthrough];
   const sidecars: Array<[string, string, string]> = [['sidecar', 'sc', benchScript('sidecar.js')]];
   if (options.compare) sidecars.push([options.compareName, 'cmp', `${options.compare}/bench/sidecar.js`]);
   for (const [name, label, script] of sidecars) {
@@ -203,29 +200,11 @@ async function main(): Promise<void> {
       name,
       kind: 'sidecar',
       child,
-      pools: { ...base, label, sidecar: pool, passthrough: seeded },
+      pools: { ...base, label, sidecar: pool, passthrough: passthrough.pools.passthrough },
     });
   }
   // Last, so the sidecar stays targets[1]: the floor for a proxy that parses and re-serialises.
-  const jsonForwardChild = await start(
-    'json-forward',
-    benchScript('json-forward.js'),
-    ['--upstream', app.url],
-    profileArgs,
-    proxyNode,
-  );
-  const jsonForwardSeeded = await app.ask({
-    type: 'seed',
-    prefix: `jf.${runId}`,
-    accounts: options.users,
-    teams: options.groups,
-  });
-  targets.push({
-    name: 'json-forward',
-    kind: 'passthrough',
-    child: jsonForwardChild,
-    pools: { ...base, label: 'jf', sidecar: empty, passthrough: jsonForwardSeeded },
-  });
+  targets.push(await forwarder('json-forward', 'json-forward.js', 'jf'));
   log(
     `legacy app ${app.url} (pid ${app.pid}); ${targets.map((t) => `${t.name} ${t.child.url} (pid ${t.child.pid})`).join('; ')}`,
   );

@@ -1,14 +1,15 @@
 /**
- * scim-sidecar as deployed, built in-process with buildApp and configured like the demo
- * (src/cli/demo.ts): mappings/demo.yaml, the memory id map store, default limits, upstream pool,
- * queue and retries, no audit trail, logging at `warn` (nothing is logged on the happy path).
+ * scim-sidecar as deployed, built in-process with buildApp and configured as `npm start` is
+ * (`demoConfig` in src/cli/demo.ts): mappings/demo.yaml, the memory id map store, default
+ * limits, upstream pool, queue and retries, no audit trail, logging at `warn` (nothing is logged
+ * on the happy path).
  * Run by bench/run.ts:
  * `node sidecar.js --upstream URL --api-key KEY --token TOKEN --mapping FILE [--log LEVEL]`.
  */
 import { buildApp } from '../src/app.js';
-import { DEFAULTS, type DeploymentConfig } from '../src/config/deployment-config.js';
+import { demoConfig } from '../src/cli/demo.js';
+import type { DeploymentConfig } from '../src/config/deployment-config.js';
 import { loadMapping } from '../src/connector/load-mapping.js';
-import { hashToken } from '../src/http/credentials.js';
 import { argValue, serveParent } from './ipc.js';
 
 const args = process.argv.slice(2);
@@ -16,29 +17,15 @@ const mappingFile = argValue(args, '--mapping');
 const logIndex = args.indexOf('--log');
 const level = (logIndex === -1 ? 'warn' : args[logIndex + 1]) as DeploymentConfig['logging']['level'];
 
-const config: DeploymentConfig = {
-  file: '<bench>',
-  server: {
-    host: '127.0.0.1',
-    port: 0,
-    basePath: DEFAULTS.basePath,
-    bodyLimit: DEFAULTS.bodyLimit,
-    trustProxy: false,
-    requestDeadlineMs: DEFAULTS.requestDeadlineMs,
-  },
-  auth: { bearer: { tokens: [{ name: 'bench', hash: hashToken(argValue(args, '--token')) }] } },
-  upstream: {
-    baseUrl: argValue(args, '--upstream'),
-    auth: { header: { name: 'X-Api-Key', value: argValue(args, '--api-key') } },
-    timeoutMs: DEFAULTS.upstreamTimeoutMs,
-    concurrency: DEFAULTS.upstreamConcurrency,
-    maxQueue: DEFAULTS.upstreamMaxQueue,
-    retries: DEFAULTS.upstreamRetries,
-  },
-  mapping: mappingFile,
-  idMap: { store: 'memory', path: '', cacheSize: DEFAULTS.idMapCacheSize },
-  logging: { level },
-};
+const config = demoConfig({
+  host: '127.0.0.1',
+  port: 0,
+  token: argValue(args, '--token'),
+  upstreamUrl: argValue(args, '--upstream'),
+  apiKey: argValue(args, '--api-key'),
+  mappingFile,
+  level,
+});
 
 const app = await buildApp(config, loadMapping(mappingFile));
 const url = await app.listen({ host: '127.0.0.1', port: 0 });

@@ -20,29 +20,15 @@ export async function demo(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const apiKey = generateToken();
   const demoApp = await startDemoApp({ apiKey });
   const mappingFile = packagePath('mappings/demo.yaml');
-  const config: DeploymentConfig = {
-    file: '<demo>',
-    server: {
-      host,
-      port,
-      basePath: DEFAULTS.basePath,
-      bodyLimit: DEFAULTS.bodyLimit,
-      trustProxy: false,
-      requestDeadlineMs: DEFAULTS.requestDeadlineMs,
-    },
-    auth: { bearer: { tokens: [{ name: 'demo', hash: hashToken(token) }] } },
-    upstream: {
-      baseUrl: demoApp.url,
-      auth: { header: { name: 'X-Api-Key', value: apiKey } },
-      timeoutMs: DEFAULTS.upstreamTimeoutMs,
-      concurrency: DEFAULTS.upstreamConcurrency,
-      maxQueue: DEFAULTS.upstreamMaxQueue,
-      retries: DEFAULTS.upstreamRetries,
-    },
-    mapping: mappingFile,
-    idMap: { store: 'memory', path: '', cacheSize: DEFAULTS.idMapCacheSize },
-    logging: { level: (env.LOG_LEVEL as DeploymentConfig['logging']['level'] | undefined) ?? 'info' },
-  };
+  const config = demoConfig({
+    host,
+    port,
+    token,
+    upstreamUrl: demoApp.url,
+    apiKey,
+    mappingFile,
+    level: (env.LOG_LEVEL as DeploymentConfig['logging']['level'] | undefined) ?? 'info',
+  });
   const app = await buildApp(config, loadMapping(mappingFile));
   const address = await runServer(app, host, port, () => demoApp.close());
   const tenantUrl = `${address}${DEFAULTS.basePath}`;
@@ -58,4 +44,47 @@ export async function demo(env: NodeJS.ProcessEnv = process.env): Promise<void> 
       '',
     ].join('\n'),
   );
+}
+
+export interface DemoConfigOptions {
+  host: string;
+  port: number;
+  /** The SCIM bearer token (stored as its hash). */
+  token: string;
+  upstreamUrl: string;
+  /** The app's API key, sent as X-Api-Key. */
+  apiKey: string;
+  mappingFile: string;
+  level: DeploymentConfig['logging']['level'];
+}
+
+/**
+ * The configuration `npm start` runs with: default limits, upstream pool, queue and retries,
+ * the memory id map store, no audit trail. The benchmark's sidecar uses it too, so it measures
+ * what `npm start` serves.
+ */
+export function demoConfig(options: DemoConfigOptions): DeploymentConfig {
+  return {
+    file: '<demo>',
+    server: {
+      host: options.host,
+      port: options.port,
+      basePath: DEFAULTS.basePath,
+      bodyLimit: DEFAULTS.bodyLimit,
+      trustProxy: false,
+      requestDeadlineMs: DEFAULTS.requestDeadlineMs,
+    },
+    auth: { bearer: { tokens: [{ name: 'demo', hash: hashToken(options.token) }] } },
+    upstream: {
+      baseUrl: options.upstreamUrl,
+      auth: { header: { name: 'X-Api-Key', value: options.apiKey } },
+      timeoutMs: DEFAULTS.upstreamTimeoutMs,
+      concurrency: DEFAULTS.upstreamConcurrency,
+      maxQueue: DEFAULTS.upstreamMaxQueue,
+      retries: DEFAULTS.upstreamRetries,
+    },
+    mapping: options.mappingFile,
+    idMap: { store: 'memory', path: '', cacheSize: DEFAULTS.idMapCacheSize },
+    logging: { level: options.level },
+  };
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { clientProfile } from '../http/client-profile.js';
-import { hashToken, safeEqual } from '../http/credentials.js';
+import { matchesStoredDigest, presentedDigest, storedDigest } from '../http/credentials.js';
 import { type SidecarMetrics, scimRouteLabels } from './metrics.js';
 
 export interface MetricsRouteOptions {
@@ -60,7 +60,7 @@ export function registerMetrics(
     const expected = options.bearerTokenHash();
     if (expected !== undefined) {
       const token = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
-      if (token === undefined || !safeEqual(hashToken(token), expected)) {
+      if (token === undefined || !matchesStoredDigest(presentedDigest(token), storedDigest(expected))) {
         return reply
           .status(401)
           .header('www-authenticate', 'Bearer realm="metrics"')
