@@ -2,9 +2,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestContext } from '../connector/request-context.js';
 import { isPlainObject } from '../scim/attributes.js';
 import { scimErrors } from '../scim/errors.js';
+import { matchesEntityTag } from '../service/preconditions.js';
 import type { ResourceService } from '../service/resource-service.js';
 import { ENDPOINTS } from '../service/response.js';
-import type { ReadOptions } from '../service/service-deps.js';
+import type { Preconditions, ReadOptions } from '../service/service-deps.js';
 import { clientProfile } from './client-profile.js';
 import { SCIM_CONTENT_TYPE } from './error-handler.js';
 import { listParams, projectionParams } from './query-params.js';
@@ -72,38 +73,73 @@ export function registerResourceRoutes(
 
   scope.get<IdParams>(`${endpoint}/:id`, async (request, reply) => {
     const context = requestContextOf(request);
-    return sendResource(reply, await service.get(context, request.params.id, readOptions(request)));
+    const resource = await service.get(context, request.params.id, readOptions(request));
+    // RFC 7644 §3.14 / RFC 7232 §3.2: the client already holds this version.
+    const ifNoneMatch = headerValue(request, 'if-none-match');
+    const version = versionOf(resource);
+    if (ifNoneMatch !== undefined && version !== undefined && matchesEntityTag(ifNoneMatch, [version]))
+      return reply.status(304).header('etag', version).send();
+    return sendResource(reply, resource);
   });
 
   scope.put<IdParams>(`${endpoint}/:id`, async (request, reply) => {
     const context = requestContextOf(request);
-    const replaced = await service.replace(context, request.params.id, request.body, readOptions(request));
+    const { id } = request.params;
+    const replaced = await service.replace(
+      context,
+      id,
+      request.body,
+      readOptions(request),
+      preconditionsOf(request),
+    );
     return sendResource(reply, replaced);
   });
 
   scope.patch<IdParams>(`${endpoint}/:id`, async (request, reply) => {
     const options = readOptions(request);
-    const patched = await service.patch(requestContextOf(request), request.params.id, request.body, options);
+    const context = requestContextOf(request);
+    const { id } = request.params;
+    const patched = await service.patch(context, id, request.body, options, preconditionsOf(request));
     // RFC 7644 §3.5.2 allows 200 with the resource or 204. Entra and Microsoft's test collection
     // expect 204; the resource is returned when asked for (attributes) and to Okta.
     const wantsBody =
       options.attributes !== undefined ||
       options.excludedAttributes !== undefined ||
       clientProfile(request) === 'okta';
-    if (!wantsBody) return reply.status(204).send();
+    if (!wantsBody) {
+      const version = versionOf(patched);
+      if (version !== undefined) reply.header('etag', version);
+      return reply.status(204).send();
+    }
     return sendResource(reply, patched);
   });
 
   scope.delete<IdParams>(`${endpoint}/:id`, async (request, reply) => {
-    await service.delete(requestContextOf(request), request.params.id);
+    await service.delete(requestContextOf(request), request.params.id, preconditionsOf(request));
     return reply.status(204).send();
   });
 }
 
 function sendResource(reply: FastifyReply, resource: Record<string, unknown>): FastifyReply {
-  const version = (resource.meta as { version?: unknown } | undefined)?.version;
-  if (typeof version === 'string') reply.header('etag', version);
+  const version = versionOf(resource);
+  if (version !== undefined) reply.header('etag', version);
   return reply.type(SCIM_CONTENT_TYPE).send(resource);
+}
+
+function versionOf(resource: Record<string, unknown>): string | undefined {
+  const version = (resource.meta as { version?: unknown } | undefined)?.version;
+  return typeof version === 'string' ? version : undefined;
+}
+
+function preconditionsOf(request: FastifyRequest): Preconditions {
+  const ifMatch = headerValue(request, 'if-match');
+  return ifMatch === undefined ? {} : { ifMatch };
+}
+
+/** One header's value; repeated headers are one list (RFC 9110 §5.3). */
+function headerValue(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 /**

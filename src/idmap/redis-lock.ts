@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { scimErrors } from '../scim/errors.js';
-import type { ResourceLock } from '../service/keyed-lock.js';
+import type { LockGrant, ResourceLock } from '../service/keyed-lock.js';
 import { RedisScript } from './redis-store.js';
 
 export interface RedisResourceLockOptions {
@@ -76,23 +76,24 @@ export class RedisResourceLock implements ResourceLock {
     this.maxBackoffMs = Math.max(this.minBackoffMs, options.maxBackoffMs ?? 100);
   }
 
-  async run<T>(key: string, work: () => Promise<T>): Promise<T> {
+  async run<T>(key: string, work: (grant: LockGrant) => Promise<T>): Promise<T> {
     const lockKey = `${this.prefix}:lock:${key}`;
     const token = randomUUID();
-    await this.acquire(lockKey, token);
+    const waited = await this.acquire(lockKey, token);
     const lease = this.keepRenewing(lockKey, token, key);
     try {
-      return await work();
+      return await work({ waited });
     } finally {
       lease.stop();
       await this.release(lockKey, token, key);
     }
   }
 
-  private async acquire(lockKey: string, token: string): Promise<void> {
+  /** Resolves once the lock is held: true when someone else held it first. */
+  private async acquire(lockKey: string, token: string): Promise<boolean> {
     const deadline = Date.now() + this.maxWaitMs;
     let backoff = this.minBackoffMs;
-    for (;;) {
+    for (let attempt = 0; ; attempt++) {
       let acquired: string | null;
       try {
         acquired = await this.client.set(lockKey, token, 'PX', this.leaseMs, 'NX');
@@ -103,7 +104,7 @@ export class RedisResourceLock implements ResourceLock {
           this.retryAfterSeconds,
         );
       }
-      if (acquired === 'OK') return;
+      if (acquired === 'OK') return attempt > 0;
       const left = deadline - Date.now();
       if (left <= 0) {
         throw scimErrors.unavailable(

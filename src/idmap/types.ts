@@ -38,6 +38,12 @@ export interface IdMapEntry {
    * create may take such a record over.
    */
   incomplete?: true;
+  /**
+   * ISO 8601: when the app, asked twice, answered that it no longer has the record. The entry is
+   * kept (SCIM id, externalId, preserved values) and every later read asks the app again, so a
+   * record that comes back after an outage keeps its identity.
+   */
+  missingSince?: string;
   /** ISO 8601; the app may have no timestamps of its own. */
   created: string;
   lastModified: string;

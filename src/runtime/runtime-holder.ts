@@ -68,9 +68,11 @@ export class RuntimeHolder {
       create: (context, body, options) => serviceOf(type).create(context, body, options),
       query: (context, request, options) => serviceOf(type).query(context, request, options),
       get: (context, id, options) => serviceOf(type).get(context, id, options),
-      replace: (context, id, body, options) => serviceOf(type).replace(context, id, body, options),
-      patch: (context, id, body, options) => serviceOf(type).patch(context, id, body, options),
-      delete: (context, id) => serviceOf(type).delete(context, id),
+      replace: (context, id, body, options, preconditions) =>
+        serviceOf(type).replace(context, id, body, options, preconditions),
+      patch: (context, id, body, options, preconditions) =>
+        serviceOf(type).patch(context, id, body, options, preconditions),
+      delete: (context, id, preconditions) => serviceOf(type).delete(context, id, preconditions),
     });
     return { User: live('User'), Group: live('Group') };
   }

@@ -1,9 +1,18 @@
+/** What the work learns about how it got the lock. */
+export interface LockGrant {
+  /**
+   * Another holder had the key when this one asked: whatever that holder did (a create of the
+   * same identity, say) may have landed meanwhile.
+   */
+  waited: boolean;
+}
+
 /**
  * Serialises read-apply-write per resource. The in-process KeyedLock serves one replica; a
  * distributed implementation (Redis) serves several replicas sharing one id map.
  */
 export interface ResourceLock {
-  run<T>(key: string, work: () => Promise<T>): Promise<T>;
+  run<T>(key: string, work: (grant: LockGrant) => Promise<T>): Promise<T>;
 }
 
 /**
@@ -13,8 +22,9 @@ export interface ResourceLock {
 export class KeyedLock implements ResourceLock {
   private readonly tails = new Map<string, Promise<void>>();
 
-  async run<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
+  async run<T>(key: string, work: (grant: LockGrant) => Promise<T>): Promise<T> {
+    const held = this.tails.get(key);
+    const previous = held ?? Promise.resolve();
     let release!: () => void;
     const current = new Promise<void>((resolve) => {
       release = resolve;
@@ -23,7 +33,7 @@ export class KeyedLock implements ResourceLock {
     this.tails.set(key, tail);
     await previous;
     try {
-      return await work();
+      return await work({ waited: held !== undefined });
     } finally {
       release();
       if (this.tails.get(key) === tail) this.tails.delete(key);

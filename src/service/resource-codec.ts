@@ -37,6 +37,16 @@ export class ResourceCodec {
     );
   }
 
+  /** The id `value` yields through the mapping's id expression, or undefined when it yields none. */
+  async appIdIfAny(type: ResourceTypeName, value: unknown): Promise<string | undefined> {
+    if (!isPlainObject(value)) return undefined;
+    try {
+      return await this.appIdOf(type, value);
+    } catch {
+      return undefined;
+    }
+  }
+
   /** The SCIM view of an app record, before the id map's values are laid over it. */
   async derive(type: ResourceTypeName, record: unknown): Promise<ScimResource> {
     const value = await this.mapping(type).toScim.evaluate(record);

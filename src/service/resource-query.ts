@@ -6,6 +6,7 @@ import type {
 } from '../connector/mapping-types.js';
 import type { RenderInput } from '../connector/render-request.js';
 import type { RequestContext } from '../connector/request-context.js';
+import type { IdMapEntry } from '../idmap/types.js';
 import { formatAttrPath } from '../scim/attr-path.js';
 import { isScimError, scimErrors } from '../scim/errors.js';
 import {
@@ -191,23 +192,33 @@ export class ResourceQuery {
   }
 
   /**
-   * App records whose `attribute` equals `value` (ignoring case) and that the id map does not
-   * know: what a create whose answer was lost leaves behind.
+   * App records whose `attribute` equals `value` (ignoring case), each with its id map entry when
+   * the adapter knows it: what a create of that identity (finished, racing, or whose answer was
+   * lost) left in the app.
    */
-  async findUnmappedRecords(context: RequestContext, attribute: string, value: string): Promise<unknown[]> {
+  async findRecords(
+    context: RequestContext,
+    attribute: string,
+    value: string,
+  ): Promise<Array<{ record: unknown; entry: IdMapEntry | undefined }>> {
     const pushdown = this.pushdownFor({ attribute });
     const options: CallOptions = pushdown ? { extraQuery: pushdown.query } : {};
     if (pushdown?.path) options.pathOverride = pushdown.path;
-    const records = await this.scanRecords(context, { value, withMembers: false }, options);
-    const found: unknown[] = [];
+    let records: unknown[];
+    try {
+      records = await this.scanRecords(context, { value, withMembers: false }, options);
+    } catch (error) {
+      // A lookup endpoint (`/users/by-login/{value}`) answers 404 when nothing matches.
+      if (pushdown?.path && isScimError(error) && error.status === 404) return [];
+      throw error;
+    }
+    const found: Array<{ record: unknown; entry: IdMapEntry | undefined }> = [];
     for (const record of records) {
-      const appId = await this.codec.appIdOf(this.type, record);
-      const known = await this.deps.idMap.findByAppId(this.type, appId);
-      if (known && !known.deleted && !known.incomplete) continue;
       const derived = await this.codec.derive(this.type, record);
       const candidate = derived[attribute];
-      if (typeof candidate === 'string' && candidate.toLowerCase() === value.toLowerCase())
-        found.push(record);
+      if (typeof candidate !== 'string' || candidate.toLowerCase() !== value.toLowerCase()) continue;
+      const appId = await this.codec.appIdOf(this.type, record);
+      found.push({ record, entry: await this.deps.idMap.findByAppId(this.type, appId) });
     }
     return found;
   }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import type { OperationOutcome } from '../connector/connector.js';
 import type { ResourceTypeName } from '../connector/mapping-types.js';
 import type { RequestContext } from '../connector/request-context.js';
@@ -11,11 +11,16 @@ import { wantsAttribute } from '../scim/projection.js';
 import type { ScimResource } from '../scim/schema-types.js';
 import { validateResource } from '../scim/validate-resource.js';
 import { jsonEqual } from './json-equal.js';
+import { matchesEntityTag } from './preconditions.js';
+import { RecordReader } from './record-reader.js';
 import { type PresentedResource, ResourceCodec } from './resource-codec.js';
 import { type ListResult, type QueryRequest, ResourceQuery } from './resource-query.js';
-import { buildResponse } from './response.js';
-import type { ReadOptions, ServiceDeps } from './service-deps.js';
+import { buildResponse, versionsOf } from './response.js';
+import type { Preconditions, ReadOptions, ServiceDeps } from './service-deps.js';
 import { planWrite } from './write-plan.js';
+
+/** Seconds an IdP should wait before retrying a DELETE the app did not carry out. */
+const DELETE_RETRY_AFTER_S = 5;
 
 /**
  * One function per SCIM operation on one resource type. Writes to a resource are serialised
@@ -26,6 +31,7 @@ import { planWrite } from './write-plan.js';
 export class ResourceService {
   private readonly codec: ResourceCodec;
   private readonly queries: ResourceQuery;
+  private readonly records: RecordReader;
 
   constructor(
     readonly type: ResourceTypeName,
@@ -33,6 +39,7 @@ export class ResourceService {
   ) {
     this.codec = new ResourceCodec(deps);
     this.queries = new ResourceQuery(type, deps, this.codec);
+    this.records = new RecordReader(type, deps);
   }
 
   private get schema() {
@@ -43,8 +50,29 @@ export class ResourceService {
     return this.codec.mapping(this.type);
   }
 
+  /**
+   * Creates are serialised per identity (userName, displayName; without case), across replicas
+   * when the lock is shared: two racing creates of one identity make one record and one SCIM id.
+   */
   async create(context: RequestContext, body: unknown, options: ReadOptions): Promise<ScimResource> {
     const resource = validateResource(body, this.schema, 'create');
+    const identity = resource[this.identityAttribute];
+    if (typeof identity !== 'string') return this.createRecord(context, resource, options);
+    const key = `create:${this.type}:${hash('sha256', identity.toLowerCase(), 'base64url')}`;
+    return this.deps.locks.run(key, async ({ waited }) => {
+      if (waited) {
+        const raced = await this.answerRacedCreate(context, resource, identity, options);
+        if (raced) return raced;
+      }
+      return this.createRecord(context, resource, options);
+    });
+  }
+
+  private async createRecord(
+    context: RequestContext,
+    resource: ScimResource,
+    options: ReadOptions,
+  ): Promise<ScimResource> {
     const omits = this.mapping.operations.create.omits;
     const input = await this.codec.toMappingInput(this.type, resource);
     const createInput = { ...input };
@@ -73,7 +101,10 @@ export class ResourceService {
       lastModified: now,
       version: 1,
     };
-    if (typeof resource.externalId === 'string') entry.externalId = resource.externalId;
+    if (typeof resource.externalId === 'string') {
+      entry.externalId = resource.externalId;
+      await this.forgetMissingHolderOf(resource.externalId);
+    }
     const preserved = this.codec.preservedValues(this.type, resource, derived);
     if (preserved) entry.preserved = preserved;
     const displays = this.codec.memberDisplays(resource);
@@ -95,7 +126,7 @@ export class ResourceService {
     }
     if (deactivate) await this.deps.connector.call(context, this.type, 'deactivate', { appId });
     if (refetch) await this.deps.idMap.put(entry);
-    if (refetch) record = await this.fetchRecord(context, appId, true);
+    if (refetch) record = await this.records.fetch(context, appId, true);
     const presented = await this.codec.present(this.type, record, {
       entry,
       withMembers: true,
@@ -119,14 +150,13 @@ export class ResourceService {
     scimId: string,
     body: unknown,
     options: ReadOptions,
+    preconditions: Preconditions = {},
   ): Promise<ScimResource> {
-    const next = validateResource(body, this.schema, 'replace');
+    // RFC 7644 §3.5.1: the id in a PUT body is ignored; the URL names the resource.
+    const next = validateResource(withoutId(body), this.schema, 'replace');
     return this.withLock(scimId, async () => {
       const current = await this.read(context, scimId, true);
-      const idInBody = isPlainObject(body) ? body.id : undefined;
-      if (typeof idInBody === 'string' && idInBody !== scimId) {
-        throw scimErrors.mutability('The id in the body does not match the resource being replaced');
-      }
+      this.checkPreconditions(current, preconditions);
       const written = await this.write(context, current, next);
       return this.respond(written, options);
     });
@@ -137,10 +167,12 @@ export class ResourceService {
     scimId: string,
     body: unknown,
     options: ReadOptions,
+    preconditions: Preconditions = {},
   ): Promise<ScimResource> {
     const operations = parsePatchRequest(body);
     return this.withLock(scimId, async () => {
       const current = await this.read(context, scimId, true);
+      this.checkPreconditions(current, preconditions);
       // With its id, so a path-less replace that echoes the id (Okta's group PATCH) changes nothing
       // there instead of failing as a write to a read-only attribute.
       const { resource: patched, changed } = applyPatch(
@@ -155,14 +187,23 @@ export class ResourceService {
     });
   }
 
-  async delete(context: RequestContext, scimId: string): Promise<void> {
+  /** Answers only once the app no longer has the record (or, with keepsRecord, has disabled it). */
+  async delete(context: RequestContext, scimId: string, preconditions: Preconditions = {}): Promise<void> {
     await this.withLock(scimId, async () => {
       const entry = await this.requireEntry(scimId);
+      if (preconditions.ifMatch !== undefined)
+        this.checkPreconditions(await this.read(context, scimId, false), preconditions);
       try {
         await this.deps.connector.call(context, this.type, 'delete', { appId: entry.appId });
       } catch (error) {
-        // Already gone in the app: the outcome the client asked for.
         if (!(isScimError(error) && error.status === 404)) throw error;
+        // A 404 to the delete is not proof either: it is done only if a read agrees.
+        if ((await this.records.fetchIfPresent(context, entry.appId, false)) !== undefined) {
+          throw scimErrors.unavailable(
+            `The app answered 404 to deleting ${this.type} ${scimId} but still has it; retry the delete`,
+            DELETE_RETRY_AFTER_S,
+          );
+        }
       }
       if (this.mapping.operations.delete?.keepsRecord) {
         // The app only disabled it: remember it as deleted so it neither answers nor comes back
@@ -180,7 +221,7 @@ export class ResourceService {
     current: PresentedResource,
     next: ScimResource,
   ): Promise<PresentedResource> {
-    const appId = current.entry.appId;
+    let appId = current.entry.appId;
     const plan = planWrite(this.mapping, current.resource, next);
     const currentInput = await this.codec.toMappingInput(this.type, current.resource);
     const nextInput = await this.codec.toMappingInput(this.type, plan.updateInput);
@@ -200,7 +241,10 @@ export class ResourceService {
         scim: nextInput,
         current: current.record,
       });
-      record = await this.recordFrom(context, outcome, appId, true);
+      record = await this.recordAfterUpdate(context, outcome, appId, appAfter);
+      // Apps keyed by a field that can change (a login) rename the record with the update: the
+      // SCIM id stays, the entry follows the new app id.
+      appId = await this.codec.appIdOf(this.type, record);
       calls++;
     }
     if (plan.activeChange !== undefined) {
@@ -221,10 +265,11 @@ export class ResourceService {
       calls++;
     }
     if (calls === 0) record = current.record;
-    else if (record === undefined || calls > 1) record = await this.fetchRecord(context, appId, true);
+    else if (record === undefined || calls > 1) record = await this.records.fetch(context, appId, true);
     const derived = await this.codec.derive(this.type, record);
     const entry: IdMapEntry = {
       ...current.entry,
+      appId,
       lastModified: this.now(),
       version: current.entry.version + 1,
     };
@@ -236,7 +281,8 @@ export class ResourceService {
     const displays = this.codec.memberDisplays(next);
     if (displays) entry.memberDisplays = displays;
     else delete entry.memberDisplays;
-    await this.deps.idMap.put(entry);
+    if (appId === current.entry.appId) await this.deps.idMap.put(entry);
+    else await this.claim(entry);
     return this.codec.present(this.type, record, { entry, withMembers: true, derived });
   }
 
@@ -253,9 +299,11 @@ export class ResourceService {
     const identity = this.type === 'User' ? 'userName' : 'displayName';
     const value = resource[identity];
     if (typeof value !== 'string') return undefined;
-    const records = await this.queries.findUnmappedRecords(context, identity, value);
-    const [record] = records;
-    if (records.length !== 1 || record === undefined) return undefined;
+    const unmapped = (await this.queries.findRecords(context, identity, value)).filter(
+      ({ entry }) => !entry || entry.deleted || entry.incomplete,
+    );
+    const record = unmapped[0]?.record;
+    if (unmapped.length !== 1 || record === undefined) return undefined;
     const appId = await this.codec.appIdOf(this.type, record);
     // A record deleted through SCIM but kept by the app (keepsRecord), or left half-created by a
     // create whose follow-up calls failed, is taken over by the new create.
@@ -310,25 +358,55 @@ export class ResourceService {
     withMembers: boolean,
   ): Promise<PresentedResource> {
     const entry = await this.requireEntry(scimId);
-    let record: unknown;
-    try {
-      record = await this.fetchRecord(context, entry.appId, withMembers);
-    } catch (error) {
-      if (isScimError(error) && error.status === 404) {
-        // The app no longer has it (deleted outside SCIM): forget the mapping too.
-        await this.deps.idMap.delete(this.type, scimId);
-        throw scimErrors.notFound(`${this.type} ${scimId} not found`);
-      }
-      throw error;
-    }
+    const record = await this.records.recordOf(context, entry, withMembers);
+    if (record === undefined) throw scimErrors.notFound(`${this.type} ${scimId} not found`);
     return this.codec.present(this.type, record, { entry, withMembers });
   }
 
-  private async fetchRecord(context: RequestContext, appId: string, withMembers: boolean): Promise<unknown> {
-    const { result } = await this.deps.connector.call(context, this.type, 'get', { appId, withMembers });
-    if (!isPlainObject(result))
-      throw scimErrors.badGateway(`The app returned no ${this.type} record for ${appId}`);
-    return result;
+  /** RFC 7644 §3.14: a write whose If-Match names no current version of the resource is refused. */
+  private checkPreconditions(current: PresentedResource, preconditions: Preconditions): void {
+    const { ifMatch } = preconditions;
+    if (ifMatch === undefined) return;
+    if (!matchesEntityTag(ifMatch, versionsOf(current))) {
+      throw scimErrors.preconditionFailed(
+        `The ${this.type} has changed since the version in If-Match; read it again and retry`,
+      );
+    }
+  }
+
+  /**
+   * After waiting on another create of the same identity: what that create made. The same
+   * externalId means the client resent its own create, which is answered with the resource it
+   * made; anything else is a duplicate. Undefined: nothing was made (the other create failed).
+   */
+  private async answerRacedCreate(
+    context: RequestContext,
+    resource: ScimResource,
+    identity: string,
+    options: ReadOptions,
+  ): Promise<ScimResource | undefined> {
+    const found = await this.queries.findRecords(context, this.identityAttribute, identity);
+    for (const { entry } of found) {
+      if (!entry || entry.deleted || entry.incomplete) continue;
+      if (typeof resource.externalId === 'string' && resource.externalId === entry.externalId)
+        return this.respond(await this.read(context, entry.scimId, true), options);
+      throw scimErrors.uniqueness(`A ${this.type} with this ${this.identityAttribute} already exists`);
+    }
+    return undefined;
+  }
+
+  /**
+   * An entry marked missing that still holds an externalId the IdP now creates again: the IdP has
+   * given up on the old record, so its mapping goes (else filters by externalId could find it).
+   */
+  private async forgetMissingHolderOf(externalId: string): Promise<void> {
+    const holder = await this.deps.idMap.findByExternalId(this.type, externalId);
+    if (holder?.missingSince !== undefined) await this.deps.idMap.delete(this.type, holder.scimId);
+  }
+
+  /** The attribute that names a resource to people and IdPs, unique in the app. */
+  private get identityAttribute(): 'userName' | 'displayName' {
+    return this.type === 'User' ? 'userName' : 'displayName';
   }
 
   /**
@@ -352,7 +430,33 @@ export class ResourceService {
         `The app's answer to ${this.type} create holds neither the record nor its id (set operations.create.response)`,
       );
     }
-    return this.fetchRecord(context, id, withMembers);
+    return this.records.fetch(context, id, withMembers);
+  }
+
+  /**
+   * The record after an update: the answer itself, or a read under the id the answer names (body
+   * or Location), else under the id it had. An app keyed by a changeable field (a login) may have
+   * renamed the record, which then answers 404 under its old id: it is read under the id its new
+   * state yields.
+   */
+  private async recordAfterUpdate(
+    context: RequestContext,
+    outcome: OperationOutcome,
+    appId: string,
+    appAfter: unknown,
+  ): Promise<unknown> {
+    const { result } = outcome;
+    if (isPlainObject(result) && Object.keys(result).length > 1) return result;
+    let named: string | undefined;
+    if (typeof result === 'string' || typeof result === 'number') named = String(result);
+    else if (isPlainObject(result)) named = await this.codec.appIdIfAny(this.type, result);
+    named ??= idFromLocation(outcome.response.headers.location);
+    if (named !== undefined) return this.records.fetch(context, named, true);
+    const record = await this.records.fetchIfPresent(context, appId, true);
+    if (record !== undefined) return record;
+    const renamed = await this.codec.appIdIfAny(this.type, appAfter);
+    if (renamed !== undefined && renamed !== appId) return this.records.fetch(context, renamed, true);
+    throw scimErrors.badGateway(`The app no longer finds ${this.type} ${appId} after updating it`);
   }
 
   private async requireEntry(scimId: string): Promise<IdMapEntry> {
@@ -372,6 +476,13 @@ export class ResourceService {
   private now(): string {
     return (this.deps.now?.() ?? new Date()).toISOString();
   }
+}
+
+/** The body without `id`: what a client puts there has no say in a replace. */
+function withoutId(body: unknown): unknown {
+  if (!isPlainObject(body) || !('id' in body)) return body;
+  const { id: _ignored, ...rest } = body;
+  return rest;
 }
 
 function idFromLocation(location: string | undefined): string | undefined {

@@ -52,6 +52,22 @@ export function fullResource(
   return full;
 }
 
+/**
+ * The versions a client may hold of the resource as it is now: the ETag of the full resource and,
+ * for a Group, the one of the same state read without members (`excludedAttributes=members`, as
+ * Entra reads groups).
+ */
+export function versionsOf(presented: PresentedResource): string[] {
+  const { meta: _appMeta, ...attributes } = presented.resource;
+  const { scimId } = presented.entry;
+  const versions = [versionOf(scimId, attributes)];
+  if (attributes.members !== undefined) {
+    const { members: _members, ...withoutMembers } = attributes;
+    versions.push(versionOf(scimId, withoutMembers));
+  }
+  return versions;
+}
+
 /** A weak ETag (RFC 7644 §3.14) that changes whenever the resource's content changes. */
 function versionOf(scimId: string, attributes: ScimResource): string {
   const digest = hash('sha256', scimId + JSON.stringify(attributes), 'base64url');

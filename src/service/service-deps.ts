@@ -20,6 +20,11 @@ export interface ServiceLimits {
   maxCount: number;
   /** Parallel calls to the app when one SCIM request needs several (item reads, member changes). */
   fanOut: number;
+  /**
+   * Pause before reading a record again after the app answered 404 for it: one 404 is not proof
+   * that the record is gone (an app restarting, a proxy that lost its route).
+   */
+  recheckAfterMs: number;
 }
 
 export const DEFAULT_LIMITS: ServiceLimits = {
@@ -27,6 +32,7 @@ export const DEFAULT_LIMITS: ServiceLimits = {
   defaultCount: 100,
   maxCount: 1000,
   fanOut: 8,
+  recheckAfterMs: 300,
 };
 
 export interface ServiceDeps {
@@ -37,6 +43,11 @@ export interface ServiceDeps {
   log: ServiceLog;
   limits: ServiceLimits;
   now?: () => Date;
+}
+
+/** RFC 7644 §3.14 preconditions of a write: the client's `If-Match` header, as sent. */
+export interface Preconditions {
+  ifMatch?: string;
 }
 
 /** Per-request inputs for building responses. */

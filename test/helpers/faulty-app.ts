@@ -31,7 +31,13 @@ export const FAULT_KINDS = [
   'appliedLost',
 ] as const;
 
-export type FaultKind = (typeof FAULT_KINDS)[number];
+/**
+ * Faults outside the random mix of {@link seededSchedule}, scheduled only on purpose: a 404 for a
+ * record the app still holds (a proxy that lost its route, an app restarting), nothing applied.
+ */
+export const TARGETED_FAULT_KINDS = ['notFound'] as const;
+
+export type FaultKind = (typeof FAULT_KINDS)[number] | (typeof TARGETED_FAULT_KINDS)[number];
 
 export interface FaultRequest {
   method: string;
@@ -397,6 +403,9 @@ export async function startFaultyApp(options: FaultyAppOptions): Promise<FaultyA
         later(slowMs, () => send(res, reply));
         return;
       }
+      case 'notFound':
+        send(res, { status: 404, json: { error: 'not_found' } });
+        return;
       case 'json500':
         send(res, { status: 500, json: { error: 'internal_error', message: 'database is locked' } });
         return;

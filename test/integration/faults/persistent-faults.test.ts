@@ -11,7 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/app.js';
 import { loadMapping } from '../../../src/connector/load-mapping.js';
 import { MemoryIdMapStore } from '../../../src/idmap/memory-store.js';
-import { type FaultKind, type FaultyApp, startFaultyApp } from '../../helpers/faulty-app.js';
+import {
+  type FAULT_KINDS,
+  type FaultKind,
+  type FaultyApp,
+  startFaultyApp,
+} from '../../helpers/faulty-app.js';
 import { scimErrorViolation } from '../../helpers/scim-invariants.js';
 import {
   BASE_PATH,
@@ -48,7 +53,7 @@ async function rig(retryAfter?: string): Promise<{ upstream: FaultyApp; sidecar:
 }
 
 /** What the IdP must get when every call to the app fails this way. */
-const EXPECTED: Record<FaultKind, number> = {
+const EXPECTED: Record<(typeof FAULT_KINDS)[number], number> = {
   reset: 502,
   slowHeaders: 504,
   json500: 502,
