@@ -471,6 +471,19 @@ describe('PUT /Users/:id', () => {
     expect(writes()).toEqual([{ method: 'POST', path: `/api/accounts/${appId}/disable`, body: undefined }]);
   });
 
+  it('ignores an id in the body that differs from the URL (RFC 7644 §3.5.1)', async () => {
+    const userName = uniqueUserName('putid');
+    const created = await createUser(userName);
+    const other = '00000000-0000-4000-8000-00000000abcd';
+    const res = await sc.scim('PUT', `/Users/${created.id}`, {
+      body: { ...entraUser(userName), id: other, title: 'Kept under its own id' },
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(res.resource().id).toBe(created.id);
+    expect((await accountOf(created.id)).title).toBe('Kept under its own id');
+    expect((await sc.scim('GET', `/Users/${other}`)).status).toBe(404);
+  });
+
   it('answers 404 for an unknown id', async () => {
     const res = await sc.scim('PUT', '/Users/00000000-0000-4000-8000-000000000000', {
       body: entraUser(uniqueUserName('ghost')),
