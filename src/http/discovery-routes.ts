@@ -74,10 +74,10 @@ export function registerDiscoveryRoutes(
       bulk: false,
       filter: { supported: true, maxResults },
       changePassword: false,
-      sort: false,
-      // Resources carry meta.version and an ETag header, but If-Match preconditions are not
-      // checked yet, so ETag support is not advertised.
-      etag: false,
+      // RFC 7644 §3.4.2.3, in the adapter over the whole result set (see ResourceQuery).
+      sort: true,
+      // meta.version / ETag on every resource; If-Match and If-None-Match are checked (§3.14).
+      etag: true,
       authenticationSchemes,
       baseUrl: baseUrlOf(request),
     });

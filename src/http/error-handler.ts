@@ -52,6 +52,9 @@ export function toScimError(error: unknown): ScimError {
       return scimErrors.unsupportedMediaType('Send application/scim+json or application/json');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return scimErrors.invalidSyntax('The request body is empty');
+    // Fastify's message names application/json whatever the client sent.
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return scimErrors.invalidSyntax('The request body is not valid JSON');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return scimErrors.invalidSyntax('Content-Length does not match the body');
     default:

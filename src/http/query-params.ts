@@ -1,5 +1,6 @@
 import { scimErrors } from '../scim/errors.js';
 import { parseAttributeList } from '../scim/projection.js';
+import type { SortOrder } from '../scim/sort.js';
 import type { QueryRequest } from '../service/resource-query.js';
 
 export interface ProjectionParams {
@@ -9,16 +10,32 @@ export interface ProjectionParams {
 
 type Query = Record<string, unknown>;
 
-/** RFC 7644 §3.4.2: filter, startIndex, count. Unknown parameters (aadOptscim062020 ...) are ignored. */
+/**
+ * RFC 7644 §3.4.2: filter, sortBy, sortOrder, startIndex, count. Unknown parameters
+ * (aadOptscim062020 ...) are ignored. sortBy is checked against the schema by the query itself.
+ */
 export function listParams(query: Query): QueryRequest {
   const request: QueryRequest = {};
   const filter = single(query, 'filter');
   if (filter !== undefined) request.filter = filter;
+  const sortBy = single(query, 'sortBy');
+  if (sortBy !== undefined && sortBy.trim() !== '') request.sortBy = sortBy;
+  const sortOrder = sortOrderParam(query);
+  if (sortOrder !== undefined) request.sortOrder = sortOrder;
   const startIndex = integer(query, 'startIndex');
   if (startIndex !== undefined) request.startIndex = startIndex;
   const count = integer(query, 'count');
   if (count !== undefined) request.count = count;
   return request;
+}
+
+/** RFC 7644 §3.4.2.3: "ascending" or "descending"; clients capitalise them too. */
+function sortOrderParam(query: Query): SortOrder | undefined {
+  const text = single(query, 'sortOrder');
+  if (text === undefined || text.trim() === '') return undefined;
+  const order = text.trim().toLowerCase();
+  if (order === 'ascending' || order === 'descending') return order;
+  throw scimErrors.invalidValue(`sortOrder must be "ascending" or "descending", got "${text.slice(0, 40)}"`);
 }
 
 /** RFC 7644 §3.9: attributes / excludedAttributes, comma-separated. */

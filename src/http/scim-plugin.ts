@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { DeploymentConfig } from '../config/deployment-config.js';
 import type { ResourceTypeName } from '../connector/mapping-types.js';
@@ -13,6 +13,8 @@ import { type ClientProfile, clientProfile } from './client-profile.js';
 import { registerDiscoveryRoutes } from './discovery-routes.js';
 import { scimErrorHandler } from './error-handler.js';
 import { type BaseUrlOf, type ResourceOperations, registerResourceRoutes } from './resource-routes.js';
+import { RouteMethods } from './route-methods.js';
+import { registerScimBodyParser } from './scim-body-parser.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -38,23 +40,15 @@ export interface ScimPluginOptions {
 
 /**
  * Everything under the SCIM base path, in its own encapsulated scope: its own JSON parser
- * (application/scim+json and application/json), authentication on every route, and the one
- * SCIM error handler.
+ * (application/scim+json and application/json), authentication on every route, the one
+ * SCIM error handler, and SCIM answers (405, 501, 404) where no route serves the request.
  */
 export async function scimPlugin(scope: FastifyInstance, options: ScimPluginOptions): Promise<void> {
   const { config } = options;
   const baseUrlOf: BaseUrlOf = (request: FastifyRequest) =>
     `${config.server.publicUrl ?? `${request.protocol}://${request.host}`}${config.server.basePath}`;
 
-  scope.removeAllContentTypeParsers();
-  // Clients label SCIM JSON in several ways (and some send none): parse every body as JSON,
-  // rejecting __proto__ / constructor keys.
-  scope.addContentTypeParser(
-    '*',
-    { parseAs: 'string', bodyLimit: config.server.bodyLimit },
-    scope.getDefaultJsonParser('error', 'error'),
-  );
-
+  registerScimBodyParser(scope, config.server.bodyLimit);
   scope.setErrorHandler(scimErrorHandler);
 
   // First, so that requests refused by the access control below are audited too.
@@ -82,13 +76,54 @@ export async function scimPlugin(scope: FastifyInstance, options: ScimPluginOpti
   // Allow-list, failure throttle, then authentication (bearer token, basic or JWT).
   registerAccessControl(scope, config, options.accessControl);
 
+  // Every SCIM route registered from here on offers its methods to the 405 answer of noRoute.
+  const routeMethods = new RouteMethods();
+  const noRoute = noRouteHandler(routeMethods);
+  const unsupported = Object.entries(UNSUPPORTED_ENDPOINTS).map(
+    ([endpoint, detail]) => [endpoint, notImplementedHandler(detail)] as const,
+  );
+  // Handlers registered for every method are fallbacks, not methods a path offers.
+  const fallbacks = new Set<unknown>([noRoute, ...unsupported.map(([, handler]) => handler)]);
+  scope.addHook('onRoute', (route) => {
+    if (!fallbacks.has(route.handler)) routeMethods.record(route.url, route.method);
+  });
+
   for (const service of Object.values(options.services)) registerResourceRoutes(scope, service, baseUrlOf);
   registerDiscoveryRoutes(scope, options.discoverySchemas, config.auth, options.maxResults, baseUrlOf);
 
+  for (const [endpoint, handler] of unsupported) {
+    scope.all(endpoint, handler);
+    scope.all(`${endpoint}/*`, handler);
+  }
   // Paths under the base path that match no SCIM route never fall through to the passthrough.
-  const notFound = async (request: FastifyRequest) => {
-    throw scimErrors.notFound(`No SCIM endpoint at ${request.method} ${request.url.split('?')[0]}`);
+  scope.all('/', noRoute);
+  scope.all('/*', noRoute);
+}
+
+/** 405 with `Allow` for a path some route serves with other methods; 404 for any other path. */
+function noRouteHandler(routeMethods: RouteMethods) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<never> => {
+    const path = request.url.split('?')[0] ?? '';
+    const allowed = routeMethods.allowedFor(path);
+    if (allowed.length === 0) throw scimErrors.notFound(`No SCIM endpoint at ${request.method} ${path}`);
+    reply.header('allow', allowed.join(', '));
+    throw scimErrors.methodNotAllowed(
+      `${request.method} is not allowed on ${path}; it accepts ${allowed.join(', ')}`,
+    );
   };
-  scope.all('/', notFound);
-  scope.all('/*', notFound);
+}
+
+/**
+ * RFC 7644 §3.2: an endpoint the service provider does not support answers 501. Bulk (§3.7) is
+ * advertised as unsupported in ServiceProviderConfig; /Me (§3.11) has no resource to stand for.
+ */
+const UNSUPPORTED_ENDPOINTS: Readonly<Record<string, string>> = {
+  '/Bulk': '/Bulk is not supported: send each operation as its own request',
+  '/Me': '/Me is not supported: address the user as /Users/{id}',
+};
+
+function notImplementedHandler(detail: string) {
+  return async (): Promise<never> => {
+    throw scimErrors.notImplemented(detail);
+  };
 }

@@ -129,11 +129,13 @@ function coerceString(value: unknown, label: string, type: string): string {
 }
 
 function coerceDateTime(value: unknown, label: string): string {
-  // RFC 7643 §2.3.5: an xsd:dateTime, e.g. 2008-01-23T04:56:22Z.
-  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(Date.parse(value))) {
-    throw typeError(label, 'a dateTime such as "2015-09-01T12:00:00Z"');
-  }
+  if (!isDateTime(value)) throw typeError(label, 'a dateTime such as "2015-09-01T12:00:00Z"');
   return value;
+}
+
+/** RFC 7643 §2.3.5: an xsd:dateTime (`2008-01-23T04:56:22Z`) that can be placed in time. */
+export function isDateTime(value: unknown): value is string {
+  return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value) && !Number.isNaN(Date.parse(value));
 }
 
 function coerceComplex(

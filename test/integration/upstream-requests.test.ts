@@ -415,8 +415,9 @@ describe('app failures, as the IdP sees them', () => {
     expect(res.error().detail).toContain('Email is not a valid address');
   });
 
-  it('404 on get → 404', async () => {
+  it('404 on get, asked twice → 404', async () => {
     const scimId = await seed('u-gone');
+    sc.fake.once('GET', '/v1/users/u-gone', { status: 404, json: { error: 'not_found' } });
     sc.fake.once('GET', '/v1/users/u-gone', { status: 404, json: { error: 'not_found' } });
     const res = await sc.scim('GET', `/Users/${scimId}`);
     expectScimError(res, 404);

@@ -1,6 +1,7 @@
 import type { AttrPath, Filter, FilterValue } from './ast.js';
 
 export type { AttrPath, CompareOperator, Filter, FilterValue } from './ast.js';
+export { checkFilterValues } from './check-values.js';
 export { evaluateFilter } from './evaluate.js';
 export { MAX_FILTER_DEPTH, MAX_FILTER_LENGTH } from './lexer.js';
 export { parseFilter, parseValueFilter } from './parser.js';

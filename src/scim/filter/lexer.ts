@@ -35,6 +35,7 @@ const LITERALS: ReadonlyMap<string, FilterValue> = new Map([
   ['false', false],
   ['null', null],
 ]);
+const KEYWORDS: ReadonlySet<string> = new Set(['pr', 'and', 'or', 'not']);
 const PUNCTUATION = new Set(['(', ')', '[', ']', '.']);
 
 /** Letters, digits and the other characters of attribute names and schema URNs: `:` `.` `-` `_` `$`. */
@@ -109,27 +110,33 @@ export function tokenize(text: string): Token[] {
 }
 
 /**
- * A comparison value written without quotes (`userName sw O`, `meta.created gt 2015-10-10T14:38:21Z`).
- * Not RFC 7644 syntax, but Microsoft's published SCIM test collection sends it, so a value that is
- * not a JSON literal is read as a string up to the next space, ')' or ']'.
+ * A comparison value written without quotes (`userName sw O`, `id eq 6bd72063-...`,
+ * `meta.created gt 2015-10-10T14:38:21Z`). RFC 7644 §3.4.2.2 wants strings quoted, but Microsoft's
+ * published SCIM test collection and other clients send them bare, so one rule reads every bare
+ * value, whatever its first character: the run of characters up to the next space, parenthesis,
+ * bracket or double quote is a JSON number, `true`, `false` or `null` when it is exactly one, and
+ * a string otherwise. Returns undefined for what is not a value: an operator or keyword (`eq and`
+ * is a missing value), nothing at all, or a single quote (`'x'` is a mis-quoted string, refused).
  */
 function readBareValue(text: string, start: number): Token | undefined {
+  if (text.charAt(start) === "'") return undefined;
   const raw = readWhile(text, start, /[^\s()[\]"]/);
-  const isWord = /^[A-Za-z]/.test(raw);
-  const isDate = /^\d{4}-\d{2}-\d{2}/.test(raw);
-  if (!isWord && !isDate) return undefined;
-  const literal = LITERALS.get(raw.toLowerCase());
-  if (literal !== undefined) return undefined;
-  if (COMPARE_OPERATORS.has(raw.toLowerCase()) || ['pr', 'and', 'or', 'not'].includes(raw.toLowerCase()))
-    return undefined;
-  return { kind: 'value', value: raw, text: raw, pos: start };
+  const lower = raw.toLowerCase();
+  if (raw === '' || COMPARE_OPERATORS.has(lower) || KEYWORDS.has(lower)) return undefined;
+  const literal = LITERALS.get(lower);
+  const value = literal !== undefined ? literal : isJsonNumber(raw) ? Number(raw) : raw;
+  return { kind: 'value', value, text: raw, pos: start };
+}
+
+function isJsonNumber(raw: string): boolean {
+  NUMBER.lastIndex = 0;
+  return NUMBER.exec(raw)?.[0] === raw;
 }
 
 function classifyWord(word: string, pos: number): Token {
   const lower = word.toLowerCase();
   if (COMPARE_OPERATORS.has(lower)) return { kind: 'compare', op: lower as CompareOperator, text: word, pos };
-  if (lower === 'pr' || lower === 'and' || lower === 'or' || lower === 'not')
-    return { kind: lower, text: word, pos };
+  if (KEYWORDS.has(lower)) return { kind: lower as 'pr' | 'and' | 'or' | 'not', text: word, pos };
   const literal = LITERALS.get(lower);
   if (literal !== undefined) return { kind: 'value', value: literal, text: word, pos };
   return { kind: 'path', text: word, pos };

@@ -244,6 +244,53 @@ export const parseCases: ParseCase[] = [
     filter: 'meta.Created gt 2015-10-10T14:38:21.8617979-07:00',
     expected: cmp(path('meta', 'Created'), 'gt', '2015-10-10T14:38:21.8617979-07:00'),
   },
+  // An unquoted value is a JSON number, true, false or null when it is exactly one, and a string
+  // otherwise, whatever its first character.
+  {
+    name: 'unquoted UUID starting with a digit',
+    filter: 'id eq 6bd72063-9e0d-4f0e-8a55-1c2d3e4f5a6b',
+    expected: cmp('id', 'eq', '6bd72063-9e0d-4f0e-8a55-1c2d3e4f5a6b'),
+  },
+  {
+    name: 'unquoted UUID starting with a letter',
+    filter: 'id eq d4549d56-3c1b-4e2a-9f88-7a6b5c4d3e2f',
+    expected: cmp('id', 'eq', 'd4549d56-3c1b-4e2a-9f88-7a6b5c4d3e2f'),
+  },
+  {
+    name: 'unquoted digit-leading value in a value filter, closed by a bracket',
+    filter: 'members[value eq 2819c223-7f76]',
+    expected: valuePath('members', cmp('value', 'eq', '2819c223-7f76')),
+  },
+  {
+    name: 'unquoted digit-leading value closed by a parenthesis',
+    filter: '(externalId eq 42abc)',
+    expected: cmp('externalId', 'eq', '42abc'),
+  },
+  { name: 'unquoted number', filter: 'loginCount eq 12', expected: cmp('loginCount', 'eq', 12) },
+  {
+    name: 'unquoted negative exponent number',
+    filter: 'loginCount gt -1.5e3',
+    expected: cmp('loginCount', 'gt', -1500),
+  },
+  {
+    name: 'unquoted number closed by a parenthesis',
+    filter: '(loginCount ge 7)',
+    expected: cmp('loginCount', 'ge', 7),
+  },
+  { name: 'unquoted literal in any case', filter: 'active eq TRUE', expected: cmp('active', 'eq', true) },
+  { name: 'a leading zero makes it a string', filter: 'title eq 01', expected: cmp('title', 'eq', '01') },
+  { name: 'a trailing dot makes it a string', filter: 'title eq 1.', expected: cmp('title', 'eq', '1.') },
+  { name: 'a lone minus is a string', filter: 'title eq -', expected: cmp('title', 'eq', '-') },
+  {
+    name: 'digits glued to letters are a string',
+    filter: 'title eq 12ab',
+    expected: cmp('title', 'eq', '12ab'),
+  },
+  {
+    name: 'an apostrophe inside a bare word',
+    filter: "name.familyName eq O'Brien",
+    expected: cmp(path('name', 'familyName'), 'eq', "O'Brien"),
+  },
 ];
 
 const deepParens = `${'('.repeat(1000)}userName eq "x"${')'.repeat(1000)}`;
@@ -369,13 +416,15 @@ export const parseErrorCases: ParseErrorCase[] = [
     filter: 'title sw false',
     error: "Operator 'sw' at position 6 needs a string value, not false",
   },
-  { name: 'leading zero', filter: 'loginCount eq 01', error: "Invalid number '01' at position 14" },
-  { name: 'trailing dot', filter: 'loginCount eq 1.', error: "Invalid number '1.' at position 14" },
-  { name: 'lone minus', filter: 'loginCount eq -', error: "Invalid number '-' at position 14" },
   {
-    name: 'number glued to letters',
-    filter: 'loginCount eq 12ab',
-    error: "Invalid number '12ab' at position 14",
+    name: 'number as an attribute name',
+    filter: '12 eq "a"',
+    error: "Unexpected '12' at position 0; expected an attribute name, 'not' or '('",
+  },
+  {
+    name: 'malformed number as an attribute name',
+    filter: '01 eq "a"',
+    error: "Invalid number '01' at position 0",
   },
   {
     name: 'three-part path',

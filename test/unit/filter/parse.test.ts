@@ -70,6 +70,19 @@ describe('parseValueFilter', () => {
     });
   });
 
+  // PATCH paths (`emails[type eq 6bd72063-...]`) read their value filter with parseValueFilter.
+  it.each(['6bd72063-9e0d-4f0e-8a55-1c2d3e4f5a6b', 'd4549d56-3c1b-4e2a-9f88-7a6b5c4d3e2f'])(
+    'reads the unquoted value %s as a string, whatever its first character',
+    (value) => {
+      expect(parseValueFilter(`value eq ${value}`)).toEqual({
+        kind: 'compare',
+        path: { attribute: 'value' },
+        op: 'eq',
+        value,
+      });
+    },
+  );
+
   it.each([
     [
       'value.x eq "a"',
