@@ -85,6 +85,11 @@ export interface DeploymentConfig {
     authThrottle?: AuthThrottleConfig;
     /** Reload config.yaml and the mapping when they change on disk (as on SIGHUP). */
     watch?: boolean;
+    /**
+     * Refuse (400 invalidValue) a write carrying attributes the mapping cannot store, instead of
+     * accepting it with a warning. Absent: false.
+     */
+    strictAttributes?: boolean;
   };
   auth: InboundAuthConfig;
   upstream: {

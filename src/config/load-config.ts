@@ -104,6 +104,7 @@ export function loadConfig(
       clientProfile: raw.server?.clientProfile ?? 'auto',
       ...serverSecurity(raw.server, baseDir),
       ...(raw.server?.watch ? { watch: true } : {}),
+      strictAttributes: raw.server?.strictAttributes ?? false,
     },
     auth: toInboundAuth(raw.auth),
     upstream: {

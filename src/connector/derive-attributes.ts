@@ -1,4 +1,5 @@
 import type { Expression } from './expression.js';
+import type { ResourceTypeName } from './mapping-types.js';
 
 /** The parts of JSONata's syntax tree this walk reads (jsonata exposes it untyped). */
 interface AstNode {
@@ -12,9 +13,30 @@ interface AstNode {
 }
 
 /**
+ * What a resource type advertises (/Schemas) when its mapping lists no `attributes`: what
+ * survives a write and a read. That is what toScim produces, the `preserve` paths (the id map
+ * keeps what the client sent), `externalId` (kept by the id map too) and, for a Group whose
+ * members are mapped, the member `display` and `type` the adapter itself keeps and answers.
+ */
+export function advertisedAttributes(
+  type: ResourceTypeName,
+  toScim: Expression,
+  preserve: readonly string[],
+): string[] {
+  const produced = deriveAttributes(toScim);
+  const keptByAdapter =
+    type === 'Group' && produced.some((a) => a === 'members' || a.startsWith('members.'))
+      ? ['members.display', 'members.type']
+      : [];
+  return [...new Set([...produced, ...keptByAdapter, ...preserve, 'externalId'])];
+}
+
+/**
  * The SCIM attributes a toScim expression can produce, read from the keys of its object
- * constructors (`{"userName": login, "name": {"givenName": ...}}` → userName, name.givenName).
- * Discovery (/Schemas) advertises these when the mapping does not list `attributes` itself.
+ * constructors. A complex attribute built from an object constructor yields the sub-attributes
+ * it sets, not the attribute as a whole (`{"name": {"givenName": ...}}` → name.givenName, so
+ * name.middleName is not claimed); an attribute whose value is computed yields its own name.
+ * Keys of an extension URN's object are attributes of that extension (URN:department).
  */
 export function deriveAttributes(toScim: Expression): string[] {
   const ast = toScim.ast() as AstNode | undefined;
@@ -22,14 +44,25 @@ export function deriveAttributes(toScim: Expression): string[] {
   const found = new Set<string>();
   for (const shape of objectShapes(ast)) {
     for (const [key, value] of pairs(shape)) {
-      found.add(key);
-      for (const inner of objectShapes(value)) {
-        for (const [subKey] of pairs(inner))
-          found.add(key.startsWith('urn:') ? `${key}:${subKey}` : `${key}.${subKey}`);
+      if (!key.startsWith('urn:')) {
+        addAttribute(found, key, value);
+        continue;
+      }
+      const extension = objectShapes(value);
+      if (extension.length === 0) found.add(key);
+      for (const inner of extension) {
+        for (const [name, innerValue] of pairs(inner)) addAttribute(found, `${key}:${name}`, innerValue);
       }
     }
   }
   return [...found];
+}
+
+/** The attribute's sub-attributes when its value is built from object constructors, else the attribute. */
+function addAttribute(found: Set<string>, path: string, value: AstNode): void {
+  const subKeys = objectShapes(value).flatMap((shape) => pairs(shape).map(([key]) => key));
+  if (subKeys.length === 0) found.add(path);
+  for (const key of subKeys) found.add(`${path}.${key}`);
 }
 
 function pairs(node: AstNode): Array<[string, AstNode]> {

@@ -5,7 +5,7 @@ import { createSchemaValidator } from '../config/schema-validate.js';
 import { formatPath, type PathSegment, readYamlSource, type YamlSource } from '../config/yaml-source.js';
 import { parseAttrPath } from '../scim/attr-path.js';
 import { type ScimType, scimErrors } from '../scim/errors.js';
-import { deriveAttributes } from './derive-attributes.js';
+import { advertisedAttributes } from './derive-attributes.js';
 import {
   compileExpression,
   describeJsonataError,
@@ -138,9 +138,7 @@ class MappingCompiler {
       fromScim: this.expression(raw.fromScim, [...at, 'fromScim']),
       preserve: raw.preserve ?? [],
       enterpriseExtension: raw.enterpriseExtension ?? false,
-      attributes: raw.attributes ?? [
-        ...new Set([...deriveAttributes(toScim), ...(raw.preserve ?? []), 'externalId']),
-      ],
+      attributes: raw.attributes ?? advertisedAttributes(type, toScim, raw.preserve ?? []),
       filters,
       errors: this.errorRules(raw.errors, [...at, 'errors']),
       // The schema requires create, get and list, so they are present once it passed.

@@ -60,7 +60,10 @@ export interface CompiledResourceMapping {
   fromScim: Expression;
   preserve: string[];
   enterpriseExtension: boolean;
-  /** SCIM attributes the app supports (declared, or derived from toScim and preserve), for discovery. */
+  /**
+   * SCIM attributes that round-trip (declared, or derived from toScim and preserve): what
+   * discovery advertises and what writes are checked against.
+   */
   attributes: string[];
   /** Keyed by the lower-cased SCIM attribute path, e.g. `username`, `emails.value`. */
   filters: Map<string, CompiledFilterPushdown>;

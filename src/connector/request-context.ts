@@ -1,5 +1,13 @@
 import type { UpstreamObserver } from './connector.js';
 
+/** What a request reports to its audit line while it runs; the HTTP layer creates one per request. */
+export interface RequestRecorder {
+  /** Told of every call to the app made for this request. */
+  readonly upstreamCall: UpstreamObserver;
+  /** Told of the attributes a write carried that the mapping cannot store (names, never values). */
+  readonly droppedAttributes: (names: readonly string[]) => void;
+}
+
 /**
  * What one SCIM request hands down to every call it makes to the app: the time by which it must
  * be answered and, when the audit trail is on, where its calls are recorded. Created once per
@@ -15,12 +23,19 @@ export interface RequestContext {
   readonly deadline: number;
   /** Told of every call to the app made for this request (the audit trail); absent: nobody. */
   readonly onUpstreamCall?: UpstreamObserver;
+  /** Told of the attributes a write accepted but cannot store (the audit trail); absent: nobody. */
+  readonly onDroppedAttributes?: (names: readonly string[]) => void;
 }
 
 /** The context of a request that must be answered within `deadlineMs` from now. */
-export function requestContext(deadlineMs: number, onUpstreamCall?: UpstreamObserver): RequestContext {
+export function requestContext(deadlineMs: number, recorder?: RequestRecorder): RequestContext {
   const deadline = Date.now() + deadlineMs;
-  return onUpstreamCall ? { deadline, onUpstreamCall } : { deadline };
+  if (!recorder) return { deadline };
+  return {
+    deadline,
+    onUpstreamCall: recorder.upstreamCall,
+    onDroppedAttributes: recorder.droppedAttributes,
+  };
 }
 
 const OUTSIDE_REQUEST: RequestContext = Object.freeze({ deadline: Number.POSITIVE_INFINITY });

@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { AuditDestination } from '../config/deployment-config.js';
-import type { UpstreamCallEvent, UpstreamObserver } from '../connector/connector.js';
+import type { UpstreamCallEvent } from '../connector/connector.js';
 import type { ResourceTypeName } from '../connector/mapping-types.js';
+import type { RequestRecorder } from '../connector/request-context.js';
 import type { IdMap } from '../idmap/id-map.js';
 
 /**
@@ -58,24 +59,38 @@ export interface AuditRecord {
   upstreamStatus: number | null;
   upstreamCalls: number;
   durationMs: number;
+  /**
+   * Attributes the write carried that the mapping cannot store, accepted and not kept (names
+   * only: values may be personal data). Present only when there were some.
+   */
+  droppedAttributes?: string[];
 }
 
-/** What one request collects while it runs; the connector reports its calls to the app here. */
+/**
+ * What one request collects while it runs: the connector reports its calls to the app here, the
+ * service the attributes a write carried that the mapping cannot store.
+ */
 interface AuditContext {
   lastStatus: number | null;
   /** Set by the first call that failed (undefined status: no answer at all). */
   firstFailure?: { status: number | null };
   upstreamCalls: number;
   appId?: string;
-  /** Records each call to the app on this context (handed to the connector with the request). */
-  readonly recordUpstreamCall: UpstreamObserver;
+  droppedAttributes?: string[];
+  /** Records on this context what the service reports (handed down with the request). */
+  readonly recorder: RequestRecorder;
 }
 
 function newAuditContext(): AuditContext {
   const context: AuditContext = {
     lastStatus: null,
     upstreamCalls: 0,
-    recordUpstreamCall: (event) => recordUpstreamCall(context, event),
+    recorder: {
+      upstreamCall: (event) => recordUpstreamCall(context, event),
+      droppedAttributes: (names) => {
+        context.droppedAttributes = [...(context.droppedAttributes ?? []), ...names];
+      },
+    },
   };
   return context;
 }
@@ -87,8 +102,11 @@ function recordUpstreamCall(context: AuditContext, event: UpstreamCallEvent): vo
   if (failed && !context.firstFailure) context.firstFailure = { status: event.status ?? null };
 }
 
-/** The observer that records a request's calls to the app in its audit line (undefined: not audited). */
-export type UpstreamCallRecorder = (request: FastifyRequest) => UpstreamObserver | undefined;
+/** Where a request reports to its audit line: calls to the app, dropped attributes (undefined: not audited). */
+export type AuditRecorderOf = (request: FastifyRequest) => RequestRecorder | undefined;
+
+/** The former name of {@link AuditRecorderOf}, from when it recorded calls to the app only. */
+export type UpstreamCallRecorder = AuditRecorderOf;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -113,12 +131,12 @@ const TYPES: Record<string, ResourceTypeName> = { Users: 'User', Groups: 'Group'
 /**
  * Hooks the audit trail into the SCIM scope at the HTTP layer: it is there that the principal,
  * the route (operation and resource type), the SCIM id and the final status are all known. The
- * status of the calls to the app comes from the observer returned here, which the scope hands to
- * the connector in each request's context; the app id from the id map (read before the
- * operation, so a delete still has it; after a create). Register it first in the scope so even
- * requests refused by authentication are recorded.
+ * status of the calls to the app and the dropped attributes come from the recorder returned
+ * here, which the scope hands down in each request's context; the app id from the id map (read
+ * before the operation, so a delete still has it; after a create). Register it first in the
+ * scope so even requests refused by authentication are recorded.
  */
-export function registerAuditHooks(scope: FastifyInstance, options: AuditHookOptions): UpstreamCallRecorder {
+export function registerAuditHooks(scope: FastifyInstance, options: AuditHookOptions): AuditRecorderOf {
   const { audit, idMap } = options;
   const base = options.basePath.toLowerCase();
 
@@ -169,11 +187,12 @@ export function registerAuditHooks(scope: FastifyInstance, options: AuditHookOpt
           : (context?.firstFailure?.status ?? context?.lastStatus)) ?? null,
       upstreamCalls: context?.upstreamCalls ?? 0,
       durationMs: Math.round(reply.elapsedTime * 10) / 10,
+      ...(context?.droppedAttributes ? { droppedAttributes: context.droppedAttributes } : {}),
     };
     audit.info(record, 'provisioning operation');
   });
 
-  return (request) => auditContexts.get(request)?.recordUpstreamCall;
+  return (request) => auditContexts.get(request)?.recorder;
 }
 
 function describeRoute(

@@ -2,8 +2,8 @@ import type { DeploymentConfig } from '../config/deployment-config.js';
 
 /**
  * Settings a reload applies to new requests: the inbound credentials (token rotation), the
- * mapping, the credentials, timeouts, limits and retries toward the app, the log level and the
- * metrics token. Every other setting (listen address and port, base path, TLS settings, access
+ * mapping, the credentials, timeouts, limits and retries toward the app, the log level, the
+ * metrics token and whether writes of attributes the mapping cannot store are refused. Every other setting (listen address and port, base path, TLS settings, access
  * rules, the id map store, the audit destination, the metrics path, the app's base URL, which the
  * passthrough also uses) is fixed when the server starts: a change to one is reported as needing
  * a restart and ignored until then.
@@ -18,6 +18,7 @@ export const RELOADABLE_SETTINGS = [
   'upstream.retries',
   'logging.level',
   'metrics.bearerTokenHash',
+  'server.strictAttributes',
 ] as const;
 
 export function isReloadable(path: string): boolean {

@@ -37,7 +37,7 @@ export interface Generation {
   readonly client: UpstreamClient;
   readonly connector: Connector;
   readonly services: Partial<Record<ResourceTypeName, ResourceService>>;
-  /** Schemas trimmed to what the mapping supports, for discovery. */
+  /** Schemas trimmed to what round-trips through the mapping: advertised, and what writes are checked against. */
   readonly discoverySchemas: Partial<Record<ResourceTypeName, ResourceSchema>>;
 }
 
@@ -68,10 +68,13 @@ export function createGeneration(
     previous?.connector.hasLimits(limits) === true
       ? previous.connector.derive(mapping, client, retry)
       : new Connector(mapping, client, shared.observe, { ...limits, retry });
+  const discoverySchemas = resourceSchemas(mapping, true);
   const deps: ServiceDeps = {
     connector,
     idMap: shared.idMap,
     schemas: resourceSchemas(mapping, false) as Record<ResourceTypeName, ResourceSchema>,
+    advertisedSchemas: discoverySchemas as Record<ResourceTypeName, ResourceSchema>,
+    strictAttributes: config.server.strictAttributes ?? false,
     locks: shared.locks,
     log: shared.log,
     limits: shared.limits,
@@ -81,7 +84,7 @@ export function createGeneration(
   for (const type of Object.keys(mapping.resources) as ResourceTypeName[]) {
     services[type] = new ResourceService(type, deps);
   }
-  return { config, mapping, client, connector, services, discoverySchemas: resourceSchemas(mapping, true) };
+  return { config, mapping, client, connector, services, discoverySchemas };
 }
 
 function sameClientSettings(a: DeploymentConfig, b: DeploymentConfig): boolean {
@@ -95,7 +98,8 @@ function sameClientSettings(a: DeploymentConfig, b: DeploymentConfig): boolean {
 
 /**
  * Full schemas drive filters, PATCH and validation; trimmed ones (only the attributes the
- * mapping declares) are what discovery advertises.
+ * mapping declares, by default those that survive a write and a read) are what discovery
+ * advertises and what writes are checked against for attributes the app would not keep.
  */
 export function resourceSchemas(
   mapping: CompiledMapping,

@@ -11,6 +11,7 @@ import { formatAttrPath } from '../scim/attr-path.js';
 import { isScimError, scimErrors } from '../scim/errors.js';
 import {
   type AttrPath,
+  checkFilterValues,
   evaluateFilter,
   type Filter,
   findEqualityConstraints,
@@ -18,13 +19,18 @@ import {
 } from '../scim/filter/index.js';
 import { projectResource, wantsAttribute } from '../scim/projection.js';
 import type { ScimResource } from '../scim/schema-types.js';
+import { resolveSorting, type SortOrder, sortResources } from '../scim/sort.js';
 import { mapLimit } from './map-limit.js';
+import type { RecordReader } from './record-reader.js';
 import type { PresentedResource, ResourceCodec } from './resource-codec.js';
 import { buildResponse, fullResource } from './response.js';
 import type { ReadOptions, ServiceDeps } from './service-deps.js';
 
 export interface QueryRequest {
   filter?: string;
+  /** RFC 7644 §3.4.2.3: an attribute path, checked against the schema here. */
+  sortBy?: string;
+  sortOrder?: SortOrder;
   startIndex?: number;
   count?: number;
 }
@@ -43,6 +49,11 @@ type Needs = (attribute: string) => boolean;
 /** Page size used to walk an app's list when the mapping does not state one. */
 const DEFAULT_APP_PAGE = 100;
 
+const FILTER_OVER_BUDGET = (maxScan: number) =>
+  `The filter matches more than ${maxScan} records in the app; narrow it to an attribute the app can search`;
+const SORT_OVER_BUDGET = (maxScan: number) =>
+  `Sorting needs every record, and the app holds more than ${maxScan}; add a filter the app can search, or leave out sortBy`;
+
 /**
  * GET /Users and /Groups: push what the app can search down to it (`userName eq "x"` →
  * `GET /users?login=x`), answer `id`/`externalId` lookups from the id map, evaluate the whole
@@ -53,6 +64,7 @@ export class ResourceQuery {
     private readonly type: ResourceTypeName,
     private readonly deps: ServiceDeps,
     private readonly codec: ResourceCodec,
+    private readonly records: RecordReader,
   ) {}
 
   async run(context: RequestContext, request: QueryRequest, options: ReadOptions): Promise<ListResult> {
@@ -61,22 +73,33 @@ export class ResourceQuery {
       Math.max(0, Math.trunc(request.count ?? this.deps.limits.defaultCount)),
       this.deps.limits.maxCount,
     );
+    const schema = this.deps.schemas[this.type];
     const filter =
       request.filter === undefined || request.filter.trim() === '' ? undefined : parseFilter(request.filter);
+    if (filter) checkFilterValues(filter, schema);
+    const sorting =
+      request.sortBy === undefined ? undefined : resolveSorting(schema, request.sortBy, request.sortOrder);
     const needs: Needs = (attribute) =>
-      wantsAttribute(options, attribute) || (filter !== undefined && mentions(filter, attribute));
-    if (!filter) return this.unfiltered(context, startIndex, count, needs, options);
+      wantsAttribute(options, attribute) ||
+      (filter !== undefined && mentions(filter, attribute)) ||
+      (sorting !== undefined && sorting.attribute.definition.name.toLowerCase() === attribute.toLowerCase());
+    if (!filter && !sorting) return this.unfiltered(context, startIndex, count, needs, options);
 
-    const schema = this.deps.schemas[this.type];
-    const candidates = await this.candidates(context, filter, needs);
-    // Filters see the whole resource, id and meta included (`id eq`, `meta.lastModified gt`).
-    const matches = candidates
+    // Filtering and sorting need the whole result set before the page is cut.
+    const candidates = filter
+      ? await this.candidates(context, filter, needs)
+      : await this.scan(context, needs, {}, {}, SORT_OVER_BUDGET);
+    // Filters and sorting see the whole resource, id and meta included (`id eq`, `meta.lastModified gt`).
+    const resources = candidates
       .filter((c) => !c.entry.deleted)
-      .map((c) => fullResource(this.type, c, schema, options.baseUrl))
-      .filter((resource) => evaluateFilter(filter, resource, schema));
-    const page = matches.slice(startIndex - 1, startIndex - 1 + count);
+      .map((c) => fullResource(this.type, c, schema, options.baseUrl));
+    const matches = filter
+      ? resources.filter((resource) => evaluateFilter(filter, resource, schema))
+      : resources;
+    const ordered = sorting ? sortResources(matches, sorting) : matches;
+    const page = ordered.slice(startIndex - 1, startIndex - 1 + count);
     return {
-      totalResults: matches.length,
+      totalResults: ordered.length,
       startIndex,
       itemsPerPage: page.length,
       Resources: page.map((resource) => projectResource(resource, schema, options)),
@@ -135,16 +158,9 @@ export class ResourceQuery {
     withMembers: boolean,
   ): Promise<PresentedResource[]> {
     if (!entry || entry.deleted) return [];
-    try {
-      const { result } = await this.deps.connector.call(context, this.type, 'get', {
-        appId: entry.appId,
-        withMembers,
-      });
-      return [await this.codec.present(this.type, result, { entry, withMembers })];
-    } catch (error) {
-      if (isScimError(error) && error.status === 404) return [];
-      throw error;
-    }
+    // Re-checked like a GET: one 404 does not make the filter answer "no such resource".
+    const record = await this.records.recordOf(context, entry, withMembers);
+    return record === undefined ? [] : [await this.codec.present(this.type, record, { entry, withMembers })];
   }
 
   /** Reads every record the list call yields (all pages), within the scan budget. */
@@ -153,15 +169,23 @@ export class ResourceQuery {
     needs: Needs,
     input: RenderInput,
     options: CallOptions,
+    overBudget = FILTER_OVER_BUDGET,
   ): Promise<PresentedResource[]> {
-    const records = await this.scanRecords(context, { ...input, withMembers: needs('members') }, options);
+    const records = await this.scanRecords(
+      context,
+      { ...input, withMembers: needs('members') },
+      options,
+      overBudget,
+    );
     return this.presentAll(context, records, needs);
   }
 
+  /** `overBudget` words the tooMany error for what needed the scan (a filter, sorting). */
   private async scanRecords(
     context: RequestContext,
     input: RenderInput,
     options: CallOptions,
+    overBudget = FILTER_OVER_BUDGET,
   ): Promise<unknown[]> {
     const list = this.codec.mapping(this.type).operations.list;
     const pageSize = list.pageSize ?? DEFAULT_APP_PAGE;
@@ -176,9 +200,7 @@ export class ResourceQuery {
       );
       records.push(...page.items);
       if (records.length > this.deps.limits.maxScan) {
-        throw scimErrors.tooMany(
-          `The filter matches more than ${this.deps.limits.maxScan} records in the app; narrow it to an attribute the app can search`,
-        );
+        throw scimErrors.tooMany(overBudget(this.deps.limits.maxScan));
       }
       offset += page.items.length;
       const done =

@@ -16,6 +16,7 @@ import { RecordReader } from './record-reader.js';
 import { type PresentedResource, ResourceCodec } from './resource-codec.js';
 import { type ListResult, type QueryRequest, ResourceQuery } from './resource-query.js';
 import { buildResponse, versionsOf } from './response.js';
+import { droppedAttributes, droppedByPatch, type RoundTripSchemas } from './round-trip.js';
 import type { Preconditions, ReadOptions, ServiceDeps } from './service-deps.js';
 import { planWrite } from './write-plan.js';
 
@@ -38,12 +39,16 @@ export class ResourceService {
     private readonly deps: ServiceDeps,
   ) {
     this.codec = new ResourceCodec(deps);
-    this.queries = new ResourceQuery(type, deps, this.codec);
     this.records = new RecordReader(type, deps);
+    this.queries = new ResourceQuery(type, deps, this.codec, this.records);
   }
 
   private get schema() {
     return this.deps.schemas[this.type];
+  }
+
+  private get roundTrip(): RoundTripSchemas {
+    return { full: this.schema, advertised: this.deps.advertisedSchemas[this.type] };
   }
 
   private get mapping() {
@@ -56,6 +61,7 @@ export class ResourceService {
    */
   async create(context: RequestContext, body: unknown, options: ReadOptions): Promise<ScimResource> {
     const resource = validateResource(body, this.schema, 'create');
+    this.reportDropped(context, droppedAttributes(resource, this.roundTrip));
     const identity = resource[this.identityAttribute];
     if (typeof identity !== 'string') return this.createRecord(context, resource, options);
     const key = `create:${this.type}:${hash('sha256', identity.toLowerCase(), 'base64url')}`;
@@ -154,6 +160,7 @@ export class ResourceService {
   ): Promise<ScimResource> {
     // RFC 7644 §3.5.1: the id in a PUT body is ignored; the URL names the resource.
     const next = validateResource(withoutId(body), this.schema, 'replace');
+    this.reportDropped(context, droppedAttributes(next, this.roundTrip));
     return this.withLock(scimId, async () => {
       const current = await this.read(context, scimId, true);
       this.checkPreconditions(current, preconditions);
@@ -170,6 +177,7 @@ export class ResourceService {
     preconditions: Preconditions = {},
   ): Promise<ScimResource> {
     const operations = parsePatchRequest(body);
+    this.reportDropped(context, droppedByPatch(operations, this.roundTrip));
     return this.withLock(scimId, async () => {
       const current = await this.read(context, scimId, true);
       this.checkPreconditions(current, preconditions);
@@ -467,6 +475,26 @@ export class ResourceService {
 
   private withLock<T>(scimId: string, work: () => Promise<T>): Promise<T> {
     return this.deps.locks.run(`${this.type}:${scimId}`, work);
+  }
+
+  /**
+   * A write carrying attributes the mapping cannot store is refused before any call to the app
+   * (strictAttributes), or accepted and reported: one warning and the audit line name them, never
+   * their values (personal data).
+   */
+  private reportDropped(context: RequestContext, dropped: string[]): void {
+    if (dropped.length === 0) return;
+    const names = dropped.map((name) => `"${name}"`).join(', ');
+    if (this.deps.strictAttributes) {
+      throw scimErrors.invalidValue(
+        `The app does not store ${names}; remove them from the request or from the IdP's attribute mappings (server.strictAttributes refuses such writes)`,
+      );
+    }
+    this.deps.log.warn(
+      { resourceType: this.type, droppedAttributes: dropped },
+      'accepted a write with attributes the mapping cannot store; they are not kept',
+    );
+    context.onDroppedAttributes?.(dropped);
   }
 
   private respond(presented: PresentedResource, options: ReadOptions): ScimResource {

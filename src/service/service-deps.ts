@@ -39,6 +39,10 @@ export interface ServiceDeps {
   connector: Connector;
   idMap: IdMap;
   schemas: Record<ResourceTypeName, ResourceSchema>;
+  /** What /Schemas advertises per resource type: the attributes that survive a write and a read. */
+  advertisedSchemas: Record<ResourceTypeName, ResourceSchema>;
+  /** Refuse a write carrying attributes the mapping cannot store, instead of reporting it. */
+  strictAttributes: boolean;
   locks: ResourceLock;
   log: ServiceLog;
   limits: ServiceLimits;

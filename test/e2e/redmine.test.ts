@@ -417,6 +417,71 @@ describe('Okta cycle', () => {
   });
 });
 
+describe('a PATCH is read back as sent', () => {
+  const userName = 'erin.black@contoso.com';
+  const renamed = 'erin.gray@contoso.com';
+  let userId: string;
+  let redmineUserId: number;
+
+  const lookUp = async (name: string) =>
+    resourcesOf(await scim().request('GET', `/Users${filterQuery(`userName eq "${name}"`)}`));
+
+  it('creates the user', async () => {
+    const answer = await scim().request('POST', '/Users', {
+      schemas: [SCHEMA.user],
+      externalId: 'erin',
+      userName,
+      active: true,
+      displayName: 'Erin Black',
+      name: { givenName: 'Erin', familyName: 'Black', formatted: 'Erin Black' },
+      emails: [{ primary: true, type: 'work', value: userName }],
+    });
+    expectStatus(answer, 201);
+    userId = idOf(answer);
+    redmineUserId = (await redmine.userByLogin(userName)).id;
+  });
+
+  it('a displayName that is not "first last" (Redmine has no field for it) is kept, not lost', async () => {
+    const answer = await scim().request(
+      'PATCH',
+      `/Users/${userId}`,
+      patchOp(
+        { op: 'Replace', path: 'displayName', value: 'Erin B. (Sales)' },
+        { op: 'Replace', path: 'name.formatted', value: 'Ms Erin Black' },
+      ),
+    );
+    expectStatus(answer, 200, 204);
+    const read = await scim().request('GET', `/Users/${userId}`);
+    expect(read.body).toMatchObject({
+      displayName: 'Erin B. (Sales)',
+      name: { givenName: 'Erin', familyName: 'Black', formatted: 'Ms Erin Black' },
+    });
+    expect(await lookUp(userName)).toMatchObject([{ id: userId, displayName: 'Erin B. (Sales)' }]);
+    expect(await redmine.user(redmineUserId)).toMatchObject({ firstname: 'Erin', lastname: 'Black' });
+  });
+
+  it('renames the user: the login changes in Redmine and the userName filters follow', async () => {
+    const answer = await scim().request(
+      'PATCH',
+      `/Users/${userId}`,
+      patchOp({ op: 'Replace', path: 'userName', value: renamed }),
+    );
+    expectStatus(answer, 200, 204);
+    const read = await scim().request('GET', `/Users/${userId}`);
+    expect(read.body).toMatchObject({ id: userId, userName: renamed, displayName: 'Erin B. (Sales)' });
+    expect((await lookUp(renamed)).map((r) => r.id)).toEqual([userId]);
+    // Redmine's search still finds the old name in the e-mail address; the filter does not match it.
+    expect(await lookUp(userName)).toEqual([]);
+    expect((await redmine.user(redmineUserId))?.login).toBe(renamed);
+    expect(await redmine.usersByLogin(userName)).toEqual([]);
+  });
+
+  it('deletes the renamed user', async () => {
+    expect((await scim().request('DELETE', `/Users/${userId}`)).status).toBe(204);
+    expect(await redmine.user(redmineUserId)).toBeUndefined();
+  });
+});
+
 describe('bad input loses nothing', () => {
   const newUser = (userName: string, email: string): ScimObject => ({
     schemas: [SCHEMA.user],

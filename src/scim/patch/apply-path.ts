@@ -3,11 +3,12 @@ import { scimErrors } from '../errors.js';
 import type { ResourceSchema, SchemaDefinition } from '../schema-types.js';
 import { applyToElements } from './apply-elements.js';
 import { coerceAttributeValue } from './coerce-value.js';
-import { addElements, keepSinglePrimary, withoutElements } from './multi-valued.js';
+import { addElements, keepSinglePrimary } from './multi-valued.js';
 import { assertMutable } from './mutability.js';
 import type { PatchOpName } from './parse-patch-request.js';
 import type { PatchPath } from './patch-path.js';
 import { ensureContainer, type PatchTarget, readContainer, resolveTarget } from './patch-target.js';
+import { removeByValue } from './remove-values.js';
 import { mergeInto, writeValue } from './values.js';
 
 /**
@@ -51,6 +52,7 @@ function applyToTarget(
 }
 
 function nextValue(target: PatchTarget, op: PatchOpName, current: unknown, value: unknown): unknown {
+  if (op === 'remove' && value !== undefined) return removeByValue(target, current, value);
   const multiValued = target.definition ? target.definition.multiValued : Array.isArray(current);
   if (target.filter || (target.subName !== undefined && multiValued)) {
     return applyToElements(target, op, current, value);
@@ -62,18 +64,13 @@ function nextValue(target: PatchTarget, op: PatchOpName, current: unknown, value
 /**
  * The whole attribute (RFC 7644 §3.5.2.1–3). add appends to a multi-valued attribute and merges
  * into a complex one; replace substitutes a multi-valued attribute and merges into a complex one;
- * remove unassigns, except that a remove carrying a `value` on a multi-valued attribute removes
- * just those values (Microsoft Entra removes group members this way). Merging starts afresh when
- * the complex value's `value` changes: the other sub-attributes described the old referent.
+ * remove unassigns (a remove carrying a `value` is {@link removeByValue}'s). Merging starts afresh
+ * when the complex value's `value` changes: the other sub-attributes described the old referent.
  */
 function applyToAttribute(target: PatchTarget, op: PatchOpName, current: unknown, value: unknown): unknown {
   const definition = target.definition;
   const multiValued = definition ? definition.multiValued : Array.isArray(current) || Array.isArray(value);
-  if (op === 'remove') {
-    return value === undefined || !multiValued
-      ? undefined
-      : withoutElements(asArray(current), asArray(value), definition);
-  }
+  if (op === 'remove') return undefined;
   const incoming = definition ? coerceAttributeValue(definition, value, target.text) : value;
   if (multiValued) {
     const elements = op === 'add' ? asArray(current) : [];

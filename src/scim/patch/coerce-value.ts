@@ -24,15 +24,24 @@ export function coerceAttributeValue(
 
 /**
  * One value of the attribute, as for a POST body (see {@link coerceElement} in scim/coerce.ts),
- * plus a bare id for an element of a multi-valued complex attribute (`members: ["id"]`).
+ * plus a bare id for an element of a multi-valued attribute that references other resources
+ * (`members: ["id"]`). A bare string anywhere else (`emails: "x@y"`) is refused as the wrong
+ * type rather than guessed at.
  */
 export function coerceElement(definition: AttributeDefinition, value: unknown, where: string): unknown {
   if (value === null) return null;
-  if (definition.type === 'complex' && (typeof value === 'string' || typeof value === 'number')) {
+  if (referencesResources(definition) && (typeof value === 'string' || typeof value === 'number')) {
     const valueDefinition = findDefinition(definition.subAttributes ?? [], 'value');
     if (valueDefinition) return { value: coerceShared(valueDefinition, value, `${where}.value`) };
   }
   return coerceShared(definition, value, where);
+}
+
+/** RFC 7643 §2.3.7: a complex attribute whose `$ref` points at another resource (members, manager). */
+function referencesResources(definition: AttributeDefinition): boolean {
+  return (
+    definition.type === 'complex' && findDefinition(definition.subAttributes ?? [], '$ref') !== undefined
+  );
 }
 
 function invalid(where: string, reason: string): ScimError {

@@ -50,15 +50,6 @@ export function addElements(
   return touched;
 }
 
-/** The elements not denoted by any of `given` (Microsoft Entra's `remove` of `members` with a `value`). */
-export function withoutElements(
-  elements: unknown[],
-  given: unknown[],
-  definition: AttributeDefinition | undefined,
-): unknown[] {
-  return elements.filter((element) => !given.some((value) => sameElement(element, value, definition)));
-}
-
 /**
  * RFC 7643 §2.4: "primary" may be true on one element at most. When a written element claims it,
  * the others lose it.
@@ -75,7 +66,8 @@ export function keepSinglePrimary(elements: unknown[], written: unknown[]): void
   }
 }
 
-function sameScalar(a: unknown, b: unknown, definition: AttributeDefinition | undefined): boolean {
+/** Equal values; strings compare without case unless the definition is `caseExact` (RFC 7643 §2.2). */
+export function sameScalar(a: unknown, b: unknown, definition: AttributeDefinition | undefined): boolean {
   if (typeof a === 'string' && typeof b === 'string' && definition?.caseExact !== true) {
     return a.toLowerCase() === b.toLowerCase();
   }

@@ -79,6 +79,8 @@ function parseOperation(raw: unknown): PatchOperation {
   if (op === 'remove') {
     // RFC 7644 §3.5.2.2: "If "path" is unspecified, the operation fails ... "noTarget"".
     if (!path) throw scimErrors.noTarget('"remove" requires a "path"');
+    // RFC 7643 §2.5: null is no value, so this is the plain remove of the path.
+    if (operation.value === null) delete operation.value;
     return operation;
   }
   // RFC 7644 §3.5.2.1 / §3.5.2.3: add and replace carry a "value".

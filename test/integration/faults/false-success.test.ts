@@ -153,6 +153,19 @@ describe('one 404 from the app never forgets a resource by itself', () => {
     expect(upstream.accounts.get(account.id)?.title).toBe('Engineer');
   });
 
+  it('a transient 404 to the read behind a filter by externalId: the user is still found', async () => {
+    const { user } = await createUser('transient-filter@contoso.test', {
+      externalId: 'ext-transient-filter',
+    });
+    upstream.setSchedule(next('GET', /^\/api\/accounts\/\d+$/, 'notFound'));
+    const res = await scim(
+      'GET',
+      `/Users?filter=${encodeURIComponent('externalId eq "ext-transient-filter"')}`,
+    );
+    expect(res.status, res.text).toBe(200);
+    expect(res.list().Resources.map((r) => r.id)).toEqual([user.id]);
+  });
+
   it('a user deleted in the app: 404, then a SCIM DELETE answers 204 and forgets it', async () => {
     const { user, account } = await createUser('deleted-in-app@contoso.test');
     upstream.accounts.delete(account.id);

@@ -136,6 +136,12 @@ describe('loadConfig: a valid file', () => {
     expect(config.idMap.path).toBe(resolve('some/dir/data/idmap.jsonl'));
   });
 
+  it('server.strictAttributes: false unless set, so writes of unstorable attributes are reported, not refused', () => {
+    expect(loadConfig(VIRTUAL, {}, minimalWith('')).server.strictAttributes).toBe(false);
+    const strict = minimalWith('server:\n  strictAttributes: true');
+    expect(loadConfig(VIRTUAL, {}, strict).server.strictAttributes).toBe(true);
+  });
+
   it('keeps an absolute mapping path as it is', () => {
     const absolute = resolve('/etc/scim/app.yaml');
     const text = minimalWith('').replace('mapping: ./app.yaml', `mapping: ${absolute}`);

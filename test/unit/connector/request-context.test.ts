@@ -18,10 +18,14 @@ describe('request context', () => {
     expect(remainingMs(context)).toBe(-5_000);
   });
 
-  it('carries the recorder of calls to the app only when given one', () => {
-    const record: UpstreamObserver = () => {};
-    expect(requestContext(1_000, record).onUpstreamCall).toBe(record);
+  it("carries the audit recorder's calls only when given one", () => {
+    const upstreamCall: UpstreamObserver = () => {};
+    const droppedAttributes = () => {};
+    const context = requestContext(1_000, { upstreamCall, droppedAttributes });
+    expect(context.onUpstreamCall).toBe(upstreamCall);
+    expect(context.onDroppedAttributes).toBe(droppedAttributes);
     expect('onUpstreamCall' in requestContext(1_000)).toBe(false);
+    expect('onDroppedAttributes' in requestContext(1_000)).toBe(false);
   });
 
   it('outside a request: no deadline, nothing recorded, and nobody can add either', () => {

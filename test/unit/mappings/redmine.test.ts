@@ -95,6 +95,13 @@ describe('mappings/redmine.yaml: User', () => {
     });
   });
 
+  it('keeps the displayName and name.formatted the IdP sent, since Redmine only joins first and last name', () => {
+    // Without preserve a displayName change is answered 204 and lost, and Entra sends it again
+    // every cycle.
+    expect(user.preserve).toEqual(expect.arrayContaining(['displayName', 'name.formatted']));
+    expect(user.attributes).toEqual(expect.arrayContaining(['displayName', 'name.formatted']));
+  });
+
   it('fills the required first and last name from displayName, and is active unless told otherwise', async () => {
     const app = await user.fromScim.evaluate({ userName: 'x@contoso.com', displayName: 'Ada Lovelace' });
     expect(app).toMatchObject({ firstname: 'Ada', lastname: 'Lovelace', status: 1 });

@@ -82,7 +82,12 @@ export const groupSchema: ResourceSchema = {
       attr('displayName', 'string', { required: true }),
       complex(
         'members',
-        [attr('value', 'string', { mutability: 'immutable' }), attr('display'), attr('type')],
+        [
+          attr('value', 'string', { mutability: 'immutable' }),
+          attr('$ref', 'reference'),
+          attr('display'),
+          attr('type'),
+        ],
         {
           multiValued: true,
         },

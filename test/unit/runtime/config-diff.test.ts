@@ -74,6 +74,7 @@ describe('isReloadable', () => {
     ['upstream.retries', true],
     ['logging.level', true],
     ['metrics.bearerTokenHash', true],
+    ['server.strictAttributes', true],
     ['upstream.baseUrl', false],
     ['server.port', false],
     ['server.basePath', false],
