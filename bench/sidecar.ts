@@ -9,7 +9,7 @@
 import { buildApp } from '../src/app.js';
 import { demoConfig } from '../src/cli/demo.js';
 import type { DeploymentConfig } from '../src/config/deployment-config.js';
-import { loadMapping } from '../src/connector/load-mapping.js';
+import { loadMapping } from '../src/mapping/load-mapping.js';
 import { argValue, serveParent } from './ipc.js';
 
 const args = process.argv.slice(2);

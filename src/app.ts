@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import { DEFAULTS, type DeploymentConfig } from './config/deployment-config.js';
 import type { UpstreamObserver } from './connector/connector.js';
-import type { CompiledMapping, ResourceTypeName } from './connector/mapping-types.js';
+import type { CompiledMapping, ResourceTypeName } from './mapping/mapping-types.js';
 import type { RetryPolicy } from './connector/retry-policy.js';
 import { sendScimError } from './http/error-handler.js';
 import { scimPlugin } from './http/scim-plugin.js';

@@ -1,6 +1,6 @@
 import { buildApp } from '../app.js';
 import { DEFAULTS, type DeploymentConfig } from '../config/deployment-config.js';
-import { loadMapping } from '../connector/load-mapping.js';
+import { loadMapping } from '../mapping/load-mapping.js';
 import { startDemoApp } from '../demo/demo-app.js';
 import { generateToken, hashToken } from '../http/credentials.js';
 import { packagePath } from './package-paths.js';

@@ -1,6 +1,6 @@
 import { buildApp } from '../app.js';
 import { loadConfig } from '../config/load-config.js';
-import { loadMapping } from '../connector/load-mapping.js';
+import { loadMapping } from '../mapping/load-mapping.js';
 import { redactUrlCredentials } from '../ops/logger.js';
 import { enableReloadTriggers } from '../runtime/reload.js';
 import { runServer } from './run-server.js';

@@ -2,7 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { ConfigError } from '../config/config-error.js';
 import { loadConfig } from '../config/load-config.js';
 import { readYamlSource } from '../config/yaml-source.js';
-import { loadMapping } from '../connector/load-mapping.js';
+import { loadMapping } from '../mapping/load-mapping.js';
 
 /**
  * `scim-sidecar validate --config <file>`: the same checks as start-up, config and mapping,

@@ -1,14 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ScimError, scimErrors } from '../scim/errors.js';
 import { ConcurrencyGate } from './concurrency-gate.js';
-import type { Expression } from './expression.js';
+import type { Expression } from '../mapping/expression.js';
 import type {
   CompiledMapping,
   CompiledOperation,
   CompiledResourceMapping,
   OperationName,
   ResourceTypeName,
-} from './mapping-types.js';
+} from '../mapping/mapping-types.js';
 import { type RenderInput, renderRequest } from './render-request.js';
 import { type RequestContext, remainingMs } from './request-context.js';
 import { DEFAULT_RETRY_POLICY, isRetryable, type RetryPolicy, retryDelayMs } from './retry-policy.js';

@@ -1,6 +1,6 @@
 import { scimErrors } from '../scim/errors.js';
-import type { Expression } from './expression.js';
-import type { CompiledOperation } from './mapping-types.js';
+import type { Expression } from '../mapping/expression.js';
+import type { CompiledOperation } from '../mapping/mapping-types.js';
 import type { UpstreamRequest } from './upstream-client.js';
 
 /**

@@ -1,6 +1,6 @@
 import { Agent, type Dispatcher, request } from 'undici';
 import type { UpstreamAuthConfig } from '../config/deployment-config.js';
-import type { HttpMethod } from './mapping-types.js';
+import type { HttpMethod } from '../mapping/mapping-types.js';
 import { transportFailure } from './transport-errors.js';
 
 /** A fully rendered call to the app, before the adapter's credentials are added. */

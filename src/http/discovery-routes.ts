@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { InboundAuthConfig } from '../config/deployment-config.js';
-import type { ResourceTypeName } from '../connector/mapping-types.js';
+import type { ResourceTypeName } from '../mapping/mapping-types.js';
 import { scimErrors } from '../scim/errors.js';
 import type { ResourceSchema } from '../scim/schema-types.js';
 import {

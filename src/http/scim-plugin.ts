@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { DeploymentConfig } from '../config/deployment-config.js';
-import type { ResourceTypeName } from '../connector/mapping-types.js';
+import type { ResourceTypeName } from '../mapping/mapping-types.js';
 import { requestContext } from '../connector/request-context.js';
 import type { IdMap } from '../idmap/id-map.js';
 import { registerAuditHooks, type UpstreamCallRecorder } from '../ops/audit.js';

@@ -1,6 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { UpstreamObserver } from '../connector/connector.js';
-import type { ResourceTypeName } from '../connector/mapping-types.js';
+import type { ResourceTypeName } from '../mapping/mapping-types.js';
 import type { ClientProfile } from '../http/client-profile.js';
 import type { IdMap } from '../idmap/id-map.js';
 

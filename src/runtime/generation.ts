@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 import type { DeploymentConfig } from '../config/deployment-config.js';
 import { Connector, type UpstreamObserver } from '../connector/connector.js';
-import type { CompiledMapping, ResourceTypeName } from '../connector/mapping-types.js';
+import type { CompiledMapping, ResourceTypeName } from '../mapping/mapping-types.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../connector/retry-policy.js';
 import { UpstreamClient } from '../connector/upstream-client.js';
 import type { IdMap } from '../idmap/id-map.js';

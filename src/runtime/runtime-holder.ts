@@ -1,4 +1,4 @@
-import type { ResourceTypeName } from '../connector/mapping-types.js';
+import type { ResourceTypeName } from '../mapping/mapping-types.js';
 import type { UpstreamClient } from '../connector/upstream-client.js';
 import type { ResourceOperations } from '../http/resource-routes.js';
 import { scimErrors } from '../scim/errors.js';

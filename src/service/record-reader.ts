@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ResourceTypeName } from '../connector/mapping-types.js';
+import type { ResourceTypeName } from '../mapping/mapping-types.js';
 import { type RequestContext, remainingMs } from '../connector/request-context.js';
 import type { IdMapEntry } from '../idmap/types.js';
 import { isPlainObject } from '../scim/attributes.js';

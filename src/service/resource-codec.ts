@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { CompiledResourceMapping, ResourceTypeName } from '../connector/mapping-types.js';
+import type { CompiledResourceMapping, ResourceTypeName } from '../mapping/mapping-types.js';
 import type { IdMapEntry, PreservedValue } from '../idmap/types.js';
 import { isPlainObject } from '../scim/attributes.js';
 import { scimErrors } from '../scim/errors.js';

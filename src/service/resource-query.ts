@@ -3,7 +3,7 @@ import type {
   CompiledFilterPushdown,
   CompiledResourceMapping,
   ResourceTypeName,
-} from '../connector/mapping-types.js';
+} from '../mapping/mapping-types.js';
 import type { RenderInput } from '../connector/render-request.js';
 import type { RequestContext } from '../connector/request-context.js';
 import type { IdMapEntry } from '../idmap/types.js';

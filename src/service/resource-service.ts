@@ -1,6 +1,6 @@
 import { hash, randomUUID } from 'node:crypto';
 import type { OperationOutcome } from '../connector/connector.js';
-import type { ResourceTypeName } from '../connector/mapping-types.js';
+import type { ResourceTypeName } from '../mapping/mapping-types.js';
 import type { RequestContext } from '../connector/request-context.js';
 import { IdMapConflictError } from '../idmap/entry-index.js';
 import type { IdMapEntry } from '../idmap/types.js';

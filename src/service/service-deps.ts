@@ -1,5 +1,5 @@
 import type { Connector } from '../connector/connector.js';
-import type { ResourceTypeName } from '../connector/mapping-types.js';
+import type { ResourceTypeName } from '../mapping/mapping-types.js';
 import type { IdMap } from '../idmap/id-map.js';
 import type { ResourceSchema } from '../scim/schema-types.js';
 import type { ResourceLock } from './keyed-lock.js';

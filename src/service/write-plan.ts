@@ -1,4 +1,4 @@
-import type { CompiledResourceMapping } from '../connector/mapping-types.js';
+import type { CompiledResourceMapping } from '../mapping/mapping-types.js';
 import { isPlainObject } from '../scim/attributes.js';
 import type { ScimResource } from '../scim/schema-types.js';
 

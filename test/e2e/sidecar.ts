@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import type { DeploymentConfig } from '../../src/config/deployment-config.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { loadMapping } from '../../src/connector/load-mapping.js';
+import { loadMapping } from '../../src/mapping/load-mapping.js';
 import { hashToken } from '../../src/http/credentials.js';
 import type { RedmineInstance } from './redmine-server.js';
 

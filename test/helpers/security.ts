@@ -21,7 +21,7 @@ import type {
   InboundAuthConfig,
   JwtAuthConfig,
 } from '../../src/config/deployment-config.js';
-import { loadMapping } from '../../src/connector/load-mapping.js';
+import { loadMapping } from '../../src/mapping/load-mapping.js';
 import { type DemoApp, startDemoApp } from '../../src/demo/demo-app.js';
 import { MemoryIdMapStore } from '../../src/idmap/memory-store.js';
 import { auditLoggerOptions } from '../../src/ops/audit.js';

@@ -19,7 +19,7 @@ import {
   type InboundAuthConfig,
   type UpstreamAuthConfig,
 } from '../../src/config/deployment-config.js';
-import { loadMapping } from '../../src/connector/load-mapping.js';
+import { loadMapping } from '../../src/mapping/load-mapping.js';
 import { type DemoApp, startDemoApp } from '../../src/demo/demo-app.js';
 import { hashToken } from '../../src/http/credentials.js';
 import { MemoryIdMapStore } from '../../src/idmap/memory-store.js';

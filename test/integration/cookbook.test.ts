@@ -11,7 +11,7 @@ import { pino } from 'pino';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { loadMapping } from '../../src/connector/load-mapping.js';
+import { loadMapping } from '../../src/mapping/load-mapping.js';
 import { type DemoApp, startDemoApp } from '../../src/demo/demo-app.js';
 import type { Account } from '../../src/demo/demo-store.js';
 import { MemoryIdMapStore } from '../../src/idmap/memory-store.js';

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { loadMapping } from '../../src/connector/load-mapping.js';
+import { loadMapping } from '../../src/mapping/load-mapping.js';
 import { startDemoApp } from '../../src/demo/demo-app.js';
 import { hashToken } from '../../src/http/credentials.js';
 import { MemoryIdMapStore } from '../../src/idmap/memory-store.js';

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/app.js';
-import { loadMapping } from '../../../src/connector/load-mapping.js';
+import { loadMapping } from '../../../src/mapping/load-mapping.js';
 import { MemoryIdMapStore } from '../../../src/idmap/memory-store.js';
 import {
   BASE_PATH,

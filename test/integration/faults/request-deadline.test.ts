@@ -8,7 +8,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/app.js';
-import { loadMapping } from '../../../src/connector/load-mapping.js';
+import { loadMapping } from '../../../src/mapping/load-mapping.js';
 import { MemoryIdMapStore } from '../../../src/idmap/memory-store.js';
 import { auditLoggerOptions } from '../../../src/ops/audit.js';
 import { type FaultKind, type FaultyApp, startFaultyApp } from '../../helpers/faulty-app.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compileExpression, type Expression } from '../../../src/connector/expression.js';
-import type { CompiledOperation, HttpMethod } from '../../../src/connector/mapping-types.js';
+import { compileExpression, type Expression } from '../../../src/mapping/expression.js';
+import type { CompiledOperation, HttpMethod } from '../../../src/mapping/mapping-types.js';
 import {
   encodePathSegment,
   fillPath,

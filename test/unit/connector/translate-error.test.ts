@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { compileExpression } from '../../../src/connector/expression.js';
-import type { CompiledErrorRule } from '../../../src/connector/mapping-types.js';
+import { compileExpression } from '../../../src/mapping/expression.js';
+import type { CompiledErrorRule } from '../../../src/mapping/mapping-types.js';
 import { retryAfterSeconds, translateUpstreamError } from '../../../src/connector/translate-error.js';
 import type { UpstreamResponse } from '../../../src/connector/upstream-client.js';
 import { ScimError, type ScimType } from '../../../src/scim/errors.js';

@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { loadMapping } from '../../../src/connector/load-mapping.js';
-import type { CompiledResourceMapping } from '../../../src/connector/mapping-types.js';
+import { loadMapping } from '../../../src/mapping/load-mapping.js';
+import type { CompiledResourceMapping } from '../../../src/mapping/mapping-types.js';
 import { renderRequest } from '../../../src/connector/render-request.js';
 import { translateUpstreamError } from '../../../src/connector/translate-error.js';
 

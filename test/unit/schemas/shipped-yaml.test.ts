@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { loadConfig } from '../../../src/config/load-config.js';
-import { loadMapping } from '../../../src/connector/load-mapping.js';
+import { loadMapping } from '../../../src/mapping/load-mapping.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CONFIG_SCHEMA = join(ROOT, 'schemas', 'config.schema.json');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadMapping } from '../../../src/connector/load-mapping.js';
+import { loadMapping } from '../../../src/mapping/load-mapping.js';
 import { resourceSchemas } from '../../../src/runtime/generation.js';
 import { PATCH_OP_SCHEMA, parsePatchRequest } from '../../../src/scim/patch/index.js';
 import type { ResourceSchema } from '../../../src/scim/schema-types.js';

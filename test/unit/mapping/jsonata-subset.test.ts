@@ -4,8 +4,8 @@ import fc from 'fast-check';
 import jsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { compileExpression } from '../../../src/connector/expression.js';
-import { compileSubset, OUTSIDE_SUBSET } from '../../../src/connector/jsonata-subset.js';
+import { compileExpression } from '../../../src/mapping/expression.js';
+import { compileSubset, OUTSIDE_SUBSET } from '../../../src/mapping/jsonata-subset.js';
 
 /** Plain JSON-like copy: drops JSONata's and the subset's sequence marks and null prototypes. */
 function plain(value: unknown): unknown {

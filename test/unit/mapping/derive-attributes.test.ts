@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { advertisedAttributes, deriveAttributes } from '../../../src/connector/derive-attributes.js';
-import { compileExpression, type Expression } from '../../../src/connector/expression.js';
+import { advertisedAttributes, deriveAttributes } from '../../../src/mapping/derive-attributes.js';
+import { compileExpression, type Expression } from '../../../src/mapping/expression.js';
 
 const notCompiled: Expression = { source: '{"a": ', evaluate: async () => undefined, ast: () => undefined };
 
