@@ -12,7 +12,7 @@ import { enableCertificateReload, httpsOption } from './http/tls.js';
 import { FileIdMapStore } from './idmap/file-store.js';
 import { IdMap } from './idmap/id-map.js';
 import { MemoryIdMapStore } from './idmap/memory-store.js';
-import { RedisResourceLock } from './idmap/redis-lock.js';
+import { RedisResourceLock } from './locks/redis-lock.js';
 import { RedisIdMapStore, redactRedisUrl } from './idmap/redis-store.js';
 import type { IdMapStore } from './idmap/types.js';
 import { createAuditLogger } from './ops/audit.js';
@@ -25,7 +25,7 @@ import { createGeneration, type SharedParts } from './runtime/generation.js';
 import { Reloader } from './runtime/reload.js';
 import { RuntimeHolder } from './runtime/runtime-holder.js';
 import { scimErrors } from './scim/errors.js';
-import { KeyedLock, type ResourceLock } from './service/keyed-lock.js';
+import { KeyedLock, type ResourceLock } from './locks/keyed-lock.js';
 import { DEFAULT_LIMITS, type ServiceLimits } from './service/service-deps.js';
 
 const require = createRequire(import.meta.url);

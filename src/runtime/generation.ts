@@ -7,7 +7,7 @@ import { UpstreamClient } from '../connector/upstream-client.js';
 import type { IdMap } from '../idmap/id-map.js';
 import type { ResourceSchema } from '../scim/schema-types.js';
 import { groupResourceSchema, userResourceSchema } from '../scim/schemas/resource-schema.js';
-import type { ResourceLock } from '../service/keyed-lock.js';
+import type { ResourceLock } from '../locks/keyed-lock.js';
 import { ResourceService } from '../service/resource-service.js';
 import type { ServiceDeps, ServiceLimits, ServiceLog } from '../service/service-deps.js';
 

@@ -2,7 +2,7 @@ import type { Connector } from '../connector/connector.js';
 import type { ResourceTypeName } from '../mapping/mapping-types.js';
 import type { IdMap } from '../idmap/id-map.js';
 import type { ResourceSchema } from '../scim/schema-types.js';
-import type { ResourceLock } from './keyed-lock.js';
+import type { ResourceLock } from '../locks/keyed-lock.js';
 
 /** The log calls the service makes; pino's logger satisfies it. */
 export interface ServiceLog {
