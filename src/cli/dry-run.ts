@@ -1,22 +1,18 @@
 import { readFileSync } from 'node:fs';
 import type { DeploymentConfig } from '../config/deployment-config.js';
 import { loadConfig } from '../config/load-config.js';
-import { Connector } from '../connector/connector.js';
-import { loadMapping } from '../mapping/load-mapping.js';
-import type { CompiledMapping, OperationName, ResourceTypeName } from '../mapping/mapping-types.js';
-import type { RenderInput } from '../connector/render-request.js';
+import { type CallOptions, Connector } from '../connector/connector.js';
+import { type AppView, type PlannedCall as GatewayCall, ResourceGateway } from '../connector/gateway.js';
 import { outsideRequest } from '../connector/request-context.js';
 import { UpstreamClient, type UpstreamRequest } from '../connector/upstream-client.js';
-import { isPlainObject } from '../scim/attributes.js';
+import { loadMapping } from '../mapping/load-mapping.js';
+import type { CompiledMapping, ResourceTypeName } from '../mapping/mapping-types.js';
 import { scimErrors } from '../scim/errors.js';
 import { findEqualityConstraints, parseFilter } from '../scim/filter/index.js';
-import { applyPatch, parsePatchRequest } from '../scim/patch/index.js';
-import type { ResourceSchema, ScimResource } from '../scim/schema-types.js';
+import { applyPatch, explicitMemberChanges, parsePatchRequest } from '../scim/patch/index.js';
+import type { ResourceSchema } from '../scim/schema-types.js';
 import { groupResourceSchema, userResourceSchema } from '../scim/schemas/resource-schema.js';
 import { validateResource } from '../scim/validate-resource.js';
-import { withoutNulls } from '../service/resource-codec.js';
-import { findPushdown } from '../service/resource-query.js';
-import { planWrite } from '../service/write-plan.js';
 
 export interface DryRunRequest {
   method: string;
@@ -68,81 +64,89 @@ async function plan(
   const [, endpoint, appId, extra] = url.pathname.split('/');
   const type: ResourceTypeName | undefined =
     endpoint === 'Users' ? 'User' : endpoint === 'Groups' ? 'Group' : undefined;
-  if (!type || extra !== undefined || !mapping.resources[type]) {
+  const resource = type === undefined ? undefined : mapping.resources[type];
+  if (!type || extra !== undefined || !resource) {
     throw scimErrors.notFound(
       `dry-run handles /Users and /Groups of the mapped resource types, not ${url.pathname}`,
     );
   }
-  const resourceMapping = connector.resource(type);
-  const schema = schemaFor(type, resourceMapping.enterpriseExtension);
-  const call = async (name: OperationName, input: RenderInput, options = {}): Promise<PlannedCall> => ({
-    label: `${type}.${name}`,
-    request: await connector.render(type, name, input, options),
+  const gateway = new ResourceGateway(connector, type);
+  const schema = schemaFor(type, resource.enterpriseExtension);
+  const rendered = async (call: GatewayCall, options: CallOptions = {}, note = ''): Promise<PlannedCall> => ({
+    label: `${type}.${call.operation}${note}`,
+    request: await gateway.render(call, options),
   });
   const method = input.method.toUpperCase();
 
   if (method === 'GET' && appId === undefined) {
     const filterText = url.searchParams.get('filter');
-    const list = resourceMapping.operations.list;
-    const paging = { offset: 0, limit: list.pageSize ?? 100, page: 1, withMembers: true };
-    if (!filterText) return [await call('list', paging)];
-    const filter = parseFilter(filterText);
-    for (const { path, value } of findEqualityConstraints(filter)) {
-      const pushdown = findPushdown(resourceMapping, path);
-      if (pushdown) {
-        const options = pushdown.path
-          ? { extraQuery: pushdown.query, pathOverride: pushdown.path }
-          : { extraQuery: pushdown.query };
-        return [await call('list', { ...paging, value }, options)];
-      }
+    if (!filterText) return [await rendered(gateway.listCall().call)];
+    for (const { path, value } of findEqualityConstraints(parseFilter(filterText))) {
+      if (typeof value !== 'string' && typeof value !== 'number') continue;
+      const { call, options, searched } = gateway.listCall(path, value);
+      if (searched) return [await rendered(call, options)];
     }
     return [
-      {
-        ...(await call('list', paging)),
-        label: `${type}.list (every page; the filter is evaluated in the adapter)`,
-      },
+      await rendered(gateway.listCall().call, {}, ' (every page; the filter is evaluated in the adapter)'),
     ];
   }
-  if (method === 'GET') return [await call('get', { appId, withMembers: true })];
-  if (method === 'DELETE') return [await call('delete', { appId })];
+  if (method === 'GET') return [await rendered({ operation: 'get', input: { appId, withMembers: true } })];
+  if (method === 'DELETE') return [await rendered({ operation: 'delete', input: { appId } })];
   if (method === 'POST' && appId === undefined) {
-    const resource = validateResource(input.body, schema, 'create');
-    const app = await resourceMapping.fromScim.evaluate(resource);
-    return [await call('create', { app, scim: resource })];
+    const { call, followUp } = await gateway.planCreate(validateResource(input.body, schema, 'create'));
+    const follow = gateway.plannedCalls('{new id}', followUp);
+    return [await rendered(call), ...(await Promise.all(follow.map((c) => rendered(c))))];
   }
   if ((method === 'PUT' || method === 'PATCH') && appId !== undefined) {
-    const calls: PlannedCall[] = [];
-    let current: ScimResource;
+    return planWrite(gateway, schema, method, appId, input, rendered);
+  }
+  throw scimErrors.methodNotAllowed(`dry-run does not handle ${method} ${url.pathname}`);
+}
+
+/**
+ * PUT and PATCH as the service plans them: the gateway's plan from the current state (read with
+ * a real GET unless `--current` gives it) to the next. A group PATCH that names its members, on
+ * an app with a call per member, reads nothing, as in the service.
+ */
+async function planWrite(
+  gateway: ResourceGateway,
+  schema: ResourceSchema,
+  method: 'PUT' | 'PATCH',
+  appId: string,
+  input: DryRunRequest,
+  rendered: (call: GatewayCall, options?: CallOptions, note?: string) => Promise<PlannedCall>,
+): Promise<PlannedCall[]> {
+  const operations = method === 'PATCH' ? parsePatchRequest(input.body) : [];
+  const members =
+    method === 'PATCH' && gateway.dedicatedMembers ? explicitMemberChanges(operations) : undefined;
+  const readFirst = !members || members.others.length > 0;
+  const withMembers = !members;
+  const calls: PlannedCall[] = [];
+  let plan = gateway.planMembers(members?.add.map((member) => member.value) ?? [], members?.remove ?? []);
+  let current: AppView | undefined;
+  if (readFirst) {
     if (input.current !== undefined) {
-      current = validateResource(input.current, schema, 'replace');
+      current = { appId, scim: validateResource(input.current, schema, 'replace'), record: {} };
     } else {
-      const read = await call('get', { appId, withMembers: true });
-      calls.push({ ...read, label: `${read.label} (sent: a read, to know the current state)` });
-      const { result } = await connector.call(outsideRequest(), type, 'get', { appId, withMembers: true });
-      const derived = await resourceMapping.toScim.evaluate(result);
-      // As the service sees it: nulls are unassigned values (preserved values are not applied here).
-      current = isPlainObject(derived) ? withoutNulls(derived) : {};
+      calls.push(
+        await rendered(
+          { operation: 'get', input: { appId, withMembers } },
+          {},
+          ' (sent: a read, to know the current state)',
+        ),
+      );
+      current = await gateway.read(outsideRequest(), appId, withMembers);
     }
     const next =
       method === 'PUT'
         ? validateResource(input.body, schema, 'replace')
-        : applyPatch(current, parsePatchRequest(input.body), schema).resource;
-    const writePlan = planWrite(resourceMapping, current, next);
-    const before = await resourceMapping.fromScim.evaluate(current);
-    const after = await resourceMapping.fromScim.evaluate(writePlan.updateInput);
-    if (JSON.stringify(before) !== JSON.stringify(after)) {
-      calls.push(await call('update', { appId, app: after, scim: writePlan.updateInput }));
-    }
-    if (writePlan.activeChange !== undefined)
-      calls.push(await call(writePlan.activeChange ? 'activate' : 'deactivate', { appId }));
-    for (const memberAppId of writePlan.membersToAdd)
-      calls.push(await call('addMember', { appId, memberAppId }));
-    for (const memberAppId of writePlan.membersToRemove)
-      calls.push(await call('removeMember', { appId, memberAppId }));
-    if (calls.every((c) => c.request.method === 'GET')) calls.push(noWrite(type));
-    return calls;
+        : applyPatch(current.scim, members ? members.others : operations, schema).resource;
+    const changes = await gateway.planChange(current, next, { membersKnown: withMembers });
+    plan = members ? { ...changes, addMembers: plan.addMembers, removeMembers: plan.removeMembers } : changes;
   }
-  throw scimErrors.methodNotAllowed(`dry-run does not handle ${method} ${url.pathname}`);
+  for (const call of gateway.plannedCalls(appId, plan, current)) calls.push(await rendered(call));
+  if (calls.every((c) => c.request.method === 'GET')) calls.push(noWrite(gateway.type));
+  return calls;
 }
 
 function noWrite(type: ResourceTypeName): PlannedCall {

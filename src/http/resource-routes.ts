@@ -96,22 +96,21 @@ export function registerResourceRoutes(
   });
 
   scope.patch<IdParams>(`${endpoint}/:id`, async (request, reply) => {
-    const options = readOptions(request);
+    // RFC 7644 §3.5.2 allows 200 with the resource or 204. Entra and Microsoft's test collection
+    // expect 204; the resource is returned when asked for (attributes) and to Okta.
+    const base = readOptions(request);
+    const representation =
+      base.attributes !== undefined ||
+      base.excludedAttributes !== undefined ||
+      clientProfile(request) === 'okta';
+    const options = { ...base, representation };
     const context = requestContextOf(request);
     const { id } = request.params;
     const patched = await service.patch(context, id, request.body, options, preconditionsOf(request));
-    // RFC 7644 §3.5.2 allows 200 with the resource or 204. Entra and Microsoft's test collection
-    // expect 204; the resource is returned when asked for (attributes) and to Okta.
-    const wantsBody =
-      options.attributes !== undefined ||
-      options.excludedAttributes !== undefined ||
-      clientProfile(request) === 'okta';
-    if (!wantsBody) {
-      const version = versionOf(patched);
-      if (version !== undefined) reply.header('etag', version);
-      return reply.status(204).send();
-    }
-    return sendResource(reply, patched);
+    if (representation && patched) return sendResource(reply, patched);
+    const version = patched && versionOf(patched);
+    if (version !== undefined) reply.header('etag', version);
+    return reply.status(204).send();
   });
 
   scope.delete<IdParams>(`${endpoint}/:id`, async (request, reply) => {

@@ -13,7 +13,12 @@ export type ResourceTypeName = 'User' | 'Group';
  */
 export interface PreservedValue {
   original: unknown;
-  derived: unknown;
+  derived?: unknown;
+  /**
+   * The write was answered without the record (204), so what the app derives is not known yet:
+   * the first read after it records `derived`, and shows `original` meanwhile.
+   */
+  pending?: true;
 }
 
 export interface IdMapEntry {

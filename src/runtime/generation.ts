@@ -1,13 +1,14 @@
 import type { Dispatcher } from 'undici';
 import type { DeploymentConfig } from '../config/deployment-config.js';
 import { Connector, type UpstreamObserver } from '../connector/connector.js';
-import type { CompiledMapping, ResourceTypeName } from '../mapping/mapping-types.js';
+import { ResourceGateway } from '../connector/gateway.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../connector/retry-policy.js';
 import { UpstreamClient } from '../connector/upstream-client.js';
 import type { IdMap } from '../idmap/id-map.js';
+import type { ResourceLock } from '../locks/keyed-lock.js';
+import type { CompiledMapping, ResourceTypeName } from '../mapping/mapping-types.js';
 import type { ResourceSchema } from '../scim/schema-types.js';
 import { groupResourceSchema, userResourceSchema } from '../scim/schemas/resource-schema.js';
-import type { ResourceLock } from '../locks/keyed-lock.js';
 import { ResourceService } from '../service/resource-service.js';
 import type { ServiceDeps, ServiceLimits, ServiceLog } from '../service/service-deps.js';
 
@@ -70,7 +71,6 @@ export function createGeneration(
       : new Connector(mapping, client, shared.observe, { ...limits, retry });
   const discoverySchemas = resourceSchemas(mapping, true);
   const deps: ServiceDeps = {
-    connector,
     idMap: shared.idMap,
     schemas: resourceSchemas(mapping, false) as Record<ResourceTypeName, ResourceSchema>,
     advertisedSchemas: discoverySchemas as Record<ResourceTypeName, ResourceSchema>,
@@ -82,7 +82,7 @@ export function createGeneration(
   };
   const services: Partial<Record<ResourceTypeName, ResourceService>> = {};
   for (const type of Object.keys(mapping.resources) as ResourceTypeName[]) {
-    services[type] = new ResourceService(type, deps);
+    services[type] = new ResourceService(new ResourceGateway(connector, type), deps);
   }
   return { config, mapping, client, connector, services, discoverySchemas };
 }

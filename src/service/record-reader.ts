@@ -1,9 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ResourceTypeName } from '../mapping/mapping-types.js';
+import type { AppGateway, AppView } from '../connector/gateway.js';
 import { type RequestContext, remainingMs } from '../connector/request-context.js';
 import type { IdMapEntry } from '../idmap/types.js';
-import { isPlainObject } from '../scim/attributes.js';
-import { isScimError, scimErrors } from '../scim/errors.js';
 import type { ServiceDeps } from './service-deps.js';
 
 /** Time kept back from the request's deadline for the calls that follow a re-check. */
@@ -17,7 +15,7 @@ const RESERVE_AFTER_RECHECK_MS = 1_000;
  */
 export class RecordReader {
   constructor(
-    private readonly type: ResourceTypeName,
+    private readonly gateway: AppGateway,
     private readonly deps: ServiceDeps,
   ) {}
 
@@ -29,12 +27,12 @@ export class RecordReader {
     context: RequestContext,
     entry: IdMapEntry,
     withMembers: boolean,
-  ): Promise<Record<string, unknown> | undefined> {
-    let record = await this.fetchIfPresent(context, entry.appId, withMembers);
+  ): Promise<AppView | undefined> {
+    let record = await this.gateway.readIfPresent(context, entry.appId, withMembers);
     // An entry already marked missing had its absence confirmed once: one read is its re-check.
     if (record === undefined && entry.missingSince === undefined) {
       await this.pauseBeforeRecheck(context);
-      record = await this.fetchIfPresent(context, entry.appId, withMembers);
+      record = await this.gateway.readIfPresent(context, entry.appId, withMembers);
     }
     if (record === undefined) {
       if (entry.missingSince === undefined) await this.markMissing(entry);
@@ -42,32 +40,6 @@ export class RecordReader {
     }
     if (entry.missingSince !== undefined) await this.clearMissing(entry);
     return record;
-  }
-
-  /** The record under `appId`, or undefined when the app answers 404 (once, no re-check). */
-  async fetchIfPresent(
-    context: RequestContext,
-    appId: string,
-    withMembers: boolean,
-  ): Promise<Record<string, unknown> | undefined> {
-    try {
-      return await this.fetch(context, appId, withMembers);
-    } catch (error) {
-      if (isScimError(error) && error.status === 404) return undefined;
-      throw error;
-    }
-  }
-
-  /** The record under `appId`; the app's 404 passes through as a SCIM 404. */
-  async fetch(
-    context: RequestContext,
-    appId: string,
-    withMembers: boolean,
-  ): Promise<Record<string, unknown>> {
-    const { result } = await this.deps.connector.call(context, this.type, 'get', { appId, withMembers });
-    if (!isPlainObject(result))
-      throw scimErrors.badGateway(`The app returned no ${this.type} record for ${appId}`);
-    return result;
   }
 
   private async pauseBeforeRecheck(context: RequestContext): Promise<void> {
@@ -79,7 +51,7 @@ export class RecordReader {
     entry.missingSince = this.now();
     await this.deps.idMap.put(entry);
     this.deps.log.warn(
-      { resourceType: this.type, scimId: entry.scimId, appId: entry.appId },
+      { resourceType: this.gateway.type, scimId: entry.scimId, appId: entry.appId },
       'the app no longer has this record (asked twice); its mapping is kept, marked missing',
     );
   }
@@ -88,7 +60,7 @@ export class RecordReader {
     delete entry.missingSince;
     await this.deps.idMap.put(entry);
     this.deps.log.info(
-      { resourceType: this.type, scimId: entry.scimId, appId: entry.appId },
+      { resourceType: this.gateway.type, scimId: entry.scimId, appId: entry.appId },
       'the app has a record marked missing again',
     );
   }

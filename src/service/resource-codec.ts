@@ -1,89 +1,59 @@
 import { randomUUID } from 'node:crypto';
-import type { CompiledResourceMapping, ResourceTypeName } from '../mapping/mapping-types.js';
-import type { IdMapEntry, PreservedValue } from '../idmap/types.js';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { AppView } from '../connector/gateway.js';
+import type { IdMapEntry, PreservedValue, ResourceTypeName } from '../idmap/types.js';
+import { jsonEqual } from '../lib/json-equal.js';
 import { isPlainObject } from '../scim/attributes.js';
 import { scimErrors } from '../scim/errors.js';
 import type { ScimResource } from '../scim/schema-types.js';
-import { jsonEqual } from './json-equal.js';
 import type { ServiceDeps } from './service-deps.js';
 
 /** A SCIM resource as read from the app, with the id map entry that names it. */
 export interface PresentedResource {
   resource: ScimResource;
   entry: IdMapEntry;
-  record: unknown;
+  /** What the app holds, when it was read (or answered a write with the record). */
+  view: AppView | undefined;
 }
 
-/** Attributes the service writes itself; the mapping's toScim output never sets them. */
-const SERVICE_ATTRIBUTES = new Set(['id', 'schemas']);
+/** Loops over members yield to the event loop this often, so one big group stalls no other request. */
+const YIELD_EVERY = 1_000;
+/** Unknown member ids named in one warning line, at most. */
+const MEMBERS_NAMED_IN_A_WARNING = 5;
 
 /**
- * Converts between the two worlds: app records → SCIM resources (toScim, then the id map's
- * SCIM id, externalId and preserved values on top), and SCIM resources → the input of fromScim
- * (member SCIM ids replaced by app ids).
+ * The id map's side of a resource: the SCIM id, externalId and preserved values laid over the
+ * app's SCIM view, and group member ids translated between SCIM ids and app ids.
  */
 export class ResourceCodec {
-  constructor(private readonly deps: ServiceDeps) {}
-
-  mapping(type: ResourceTypeName): CompiledResourceMapping {
-    return this.deps.connector.resource(type);
-  }
-
-  async appIdOf(type: ResourceTypeName, record: unknown): Promise<string> {
-    const value = await this.mapping(type).id.evaluate(record);
-    if ((typeof value === 'string' && value !== '') || typeof value === 'number') return String(value);
-    throw scimErrors.badGateway(
-      `The app returned a ${type} record without an id (check the mapping's id expression)`,
-    );
-  }
-
-  /** The id `value` yields through the mapping's id expression, or undefined when it yields none. */
-  async appIdIfAny(type: ResourceTypeName, value: unknown): Promise<string | undefined> {
-    if (!isPlainObject(value)) return undefined;
-    try {
-      return await this.appIdOf(type, value);
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** The SCIM view of an app record, before the id map's values are laid over it. */
-  async derive(type: ResourceTypeName, record: unknown): Promise<ScimResource> {
-    const value = await this.mapping(type).toScim.evaluate(record);
-    if (!isPlainObject(value)) {
-      throw scimErrors.badGateway(`The mapping's toScim for ${type} did not produce an object`);
-    }
-    for (const key of SERVICE_ATTRIBUTES) delete value[key];
-    return withoutNulls(value);
-  }
+  constructor(
+    private readonly type: ResourceTypeName,
+    private readonly deps: ServiceDeps,
+    private readonly preserve: () => readonly string[],
+  ) {}
 
   /**
-   * The full SCIM resource for an app record. Records the app holds but the adapter never saw
-   * (created before it was deployed) get a SCIM id on first sight. `derived`: what
-   * {@link derive} already returned for this very record (saves evaluating toScim twice).
+   * The full SCIM resource for what the app holds. Records the app holds but the adapter never saw
+   * (created before it was deployed) get a SCIM id on first sight.
    */
   async present(
-    type: ResourceTypeName,
-    record: unknown,
-    options: { entry?: IdMapEntry; withMembers: boolean; derived?: ScimResource },
+    scim: ScimResource,
+    appId: string,
+    options: { entry?: IdMapEntry; withMembers: boolean; view?: AppView },
   ): Promise<PresentedResource> {
-    const appId = await this.appIdOf(type, record);
-    const derived = options.derived ?? (await this.derive(type, record));
-    const entry = options.entry ?? (await this.entryForAppId(type, appId));
-    const resource: ScimResource = { ...derived };
-    for (const [path, kept] of Object.entries(entry.preserved ?? {})) {
-      if (jsonEqual(readPath(derived, path), kept.derived)) writePath(resource, path, kept.original);
-    }
+    const entry = options.entry ?? (await this.entryForAppId(this.type, appId));
+    const resource: ScimResource = { ...scim };
+    await this.overlayPreserved(resource, entry);
     if (resource.externalId === undefined && entry.externalId !== undefined)
       resource.externalId = entry.externalId;
-    if (type === 'Group') {
+    if (this.type === 'Group') {
       const members = options.withMembers
         ? await this.membersToScim(resource.members, entry.memberDisplays)
         : [];
       if (members.length > 0) resource.members = members;
       else delete resource.members;
     }
-    return { resource, entry, record };
+    return { resource, entry, view: options.view };
   }
 
   /** The id map entry for an app id, adopting the record if the adapter has never seen it. */
@@ -109,56 +79,100 @@ export class ResourceCodec {
 
   /**
    * What the id map keeps for attributes the app stores lossily: the value the client sent and
-   * the value the mapping derives from what the app stored.
+   * the value the mapping derives from what the app stored. Without `derived` (the app answered
+   * the write without the record) the first read after it fills that in.
    */
   preservedValues(
-    type: ResourceTypeName,
     sent: ScimResource,
-    derived: ScimResource,
+    derived: ScimResource | undefined,
   ): Record<string, PreservedValue> | undefined {
     const preserved: Record<string, PreservedValue> = {};
-    for (const path of this.mapping(type).preserve) {
+    for (const path of this.preserve()) {
       const original = readPath(sent, path);
+      if (original === undefined) continue;
+      if (derived === undefined) {
+        preserved[path] = { original, pending: true };
+        continue;
+      }
       const fromApp = readPath(derived, path);
-      if (original !== undefined && !jsonEqual(original, fromApp))
-        preserved[path] = { original, derived: fromApp };
+      if (!jsonEqual(original, fromApp)) preserved[path] = { original, derived: fromApp };
     }
     return Object.keys(preserved).length > 0 ? preserved : undefined;
   }
 
-  /** The input of fromScim: the SCIM resource with member SCIM ids replaced by app ids. */
-  async toMappingInput(type: ResourceTypeName, resource: ScimResource): Promise<ScimResource> {
-    if (type !== 'Group' || !Array.isArray(resource.members)) return resource;
-    return { ...resource, members: await this.membersToApp(resource.members) };
-  }
-
-  async membersToApp(members: unknown[]): Promise<Array<Record<string, unknown>>> {
-    const out: Array<Record<string, unknown>> = [];
-    for (const member of members) {
-      const scimId = memberValue(member);
-      if (scimId === undefined)
-        throw scimErrors.invalidValue('Each member needs a "value" with the member\'s id');
+  /**
+   * Member SCIM ids as app ids, in order. Only Users provisioned through this endpoint can be
+   * members: nested groups and unknown ids are left out, with one log line for all of them
+   * (failing the request would make the IdP retry the group for hours).
+   */
+  async memberAppIds(scimIds: readonly string[]): Promise<string[]> {
+    const appIds: string[] = [];
+    const unknown: string[] = [];
+    const nested: string[] = [];
+    for (let i = 0; i < scimIds.length; i++) {
+      if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
+      const scimId = scimIds[i] as string;
       const user = await this.deps.idMap.get('User', scimId);
-      if (user) {
-        out.push({ ...(member as Record<string, unknown>), value: user.appId });
-        continue;
-      }
-      if (await this.deps.idMap.get('Group', scimId)) {
-        // Nested groups are not provisioned, as in the apps the IdPs document.
-        this.deps.log.info(
-          { member: scimId },
-          'ignored a Group member of a Group (nested groups are not supported)',
-        );
-        continue;
-      }
-      // A member the adapter never provisioned cannot be written to the app; failing the whole
-      // request would make the IdP retry the group for hours, so it is skipped and logged.
+      if (user && !user.deleted) appIds.push(user.appId);
+      else if (await this.deps.idMap.get('Group', scimId)) nested.push(scimId);
+      else unknown.push(scimId);
+    }
+    if (nested.length > 0)
+      this.deps.log.info(
+        { members: nested.length, examples: nested.slice(0, MEMBERS_NAMED_IN_A_WARNING) },
+        'ignored Group members of a Group (nested groups are not supported)',
+      );
+    if (unknown.length > 0) {
       this.deps.log.warn(
-        { member: scimId },
-        'ignored an unknown member (not a User provisioned through this endpoint)',
+        { members: unknown.length, examples: unknown.slice(0, MEMBERS_NAMED_IN_A_WARNING) },
+        'ignored unknown members (not Users provisioned through this endpoint)',
       );
     }
-    return out;
+    return appIds;
+  }
+
+  /** The resource with its member values as app ids (the input of the gateway's writes). */
+  async withAppMembers(resource: ScimResource): Promise<ScimResource> {
+    if (this.type !== 'Group' || !Array.isArray(resource.members)) return resource;
+    const scimIds = resource.members.map(memberValue);
+    if (scimIds.some((id) => id === undefined))
+      throw scimErrors.invalidValue('Each member needs a "value" with the member\'s id');
+    const appIds = await this.memberAppIds(scimIds as string[]);
+    return { ...resource, members: appIds.map((value) => ({ value })) };
+  }
+
+  /** The member display texts a client sent (`display`, or `displayName` as some send), by SCIM id. */
+  memberDisplays(resource: ScimResource): Record<string, string> | undefined {
+    if (!Array.isArray(resource.members)) return undefined;
+    const displays: Record<string, string> = {};
+    for (const member of resource.members) {
+      if (!isPlainObject(member)) continue;
+      const text = member.display ?? member.displayName;
+      const id = memberValue(member);
+      if (id !== undefined && typeof text === 'string') displays[id] = text;
+    }
+    return Object.keys(displays).length > 0 ? displays : undefined;
+  }
+
+  /**
+   * Shows the client's value where the app still yields what it derived when the value was
+   * written; once the app's value changes on its own, the app wins. A pending value (the write
+   * was answered without the record) learns its derived form now.
+   */
+  private async overlayPreserved(resource: ScimResource, entry: IdMapEntry): Promise<void> {
+    if (!entry.preserved) return;
+    let learned = false;
+    for (const [path, kept] of Object.entries(entry.preserved)) {
+      const fromApp = readPath(resource, path);
+      if (kept.pending) {
+        entry.preserved[path] = { original: kept.original, derived: fromApp };
+        learned = true;
+        writePath(resource, path, kept.original);
+      } else if (jsonEqual(fromApp, kept.derived)) {
+        writePath(resource, path, kept.original);
+      }
+    }
+    if (learned) await this.deps.idMap.put(entry);
   }
 
   private async membersToScim(
@@ -167,7 +181,9 @@ export class ResourceCodec {
   ): Promise<Array<Record<string, unknown>>> {
     if (!Array.isArray(members)) return [];
     const out: Array<Record<string, unknown>> = [];
-    for (const member of members) {
+    for (let i = 0; i < members.length; i++) {
+      if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
+      const member = members[i];
       const appId = memberValue(member);
       if (appId === undefined) continue;
       const entry = await this.entryForAppId('User', appId);
@@ -184,42 +200,9 @@ export class ResourceCodec {
     return out;
   }
 
-  /** The member display texts a client sent (`display`, or `displayName` as some send), by SCIM id. */
-  memberDisplays(resource: ScimResource): Record<string, string> | undefined {
-    if (!Array.isArray(resource.members)) return undefined;
-    const displays: Record<string, string> = {};
-    for (const member of resource.members) {
-      if (!isPlainObject(member)) continue;
-      const text = member.display ?? member.displayName;
-      const id = memberValue(member);
-      if (id !== undefined && typeof text === 'string') displays[id] = text;
-    }
-    return Object.keys(displays).length > 0 ? displays : undefined;
-  }
-
   private now(): string {
     return (this.deps.now?.() ?? new Date()).toISOString();
   }
-}
-
-/** RFC 7643 §2.5: null and empty values mean "unassigned"; apps answer null for empty fields. */
-export function withoutNulls(resource: ScimResource): ScimResource {
-  const clean = (value: unknown): unknown => {
-    if (Array.isArray(value)) {
-      const items = value.map(clean).filter((v) => v !== undefined);
-      return items.length > 0 ? items : undefined;
-    }
-    if (isPlainObject(value)) {
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) {
-        const cleaned = clean(v);
-        if (cleaned !== undefined) out[k] = cleaned;
-      }
-      return Object.keys(out).length > 0 ? out : undefined;
-    }
-    return value === null ? undefined : value;
-  };
-  return (clean(resource) as ScimResource | undefined) ?? {};
 }
 
 /** `{ value: "x" }` or a bare id (some clients send member values as plain strings). */

@@ -1,33 +1,37 @@
 import { hash, randomUUID } from 'node:crypto';
-import type { OperationOutcome } from '../connector/connector.js';
-import type { ResourceTypeName } from '../mapping/mapping-types.js';
+import type { AppGateway, AppView, ChangeOutcome, ChangePlan } from '../connector/gateway.js';
 import type { RequestContext } from '../connector/request-context.js';
 import { IdMapConflictError } from '../idmap/entry-index.js';
 import type { IdMapEntry } from '../idmap/types.js';
 import { isPlainObject } from '../scim/attributes.js';
 import { isScimError, scimErrors } from '../scim/errors.js';
-import { applyPatch, parsePatchRequest } from '../scim/patch/index.js';
+import {
+  applyPatch,
+  explicitMemberChanges,
+  type MemberChanges,
+  type PatchOperation,
+  parsePatchRequest,
+} from '../scim/patch/index.js';
 import { wantsAttribute } from '../scim/projection.js';
 import type { ScimResource } from '../scim/schema-types.js';
 import { validateResource } from '../scim/validate-resource.js';
-import { jsonEqual } from './json-equal.js';
 import { matchesEntityTag } from './preconditions.js';
 import { RecordReader } from './record-reader.js';
 import { type PresentedResource, ResourceCodec } from './resource-codec.js';
 import { type ListResult, type QueryRequest, ResourceQuery } from './resource-query.js';
 import { buildResponse, versionsOf } from './response.js';
-import { droppedAttributes, droppedByPatch, type RoundTripSchemas } from './round-trip.js';
+import { droppedAttributes, droppedByPatch, type RoundTripSchemas, withoutDropped } from './round-trip.js';
 import type { Preconditions, ReadOptions, ServiceDeps } from './service-deps.js';
-import { planWrite } from './write-plan.js';
 
 /** Seconds an IdP should wait before retrying a DELETE the app did not carry out. */
 const DELETE_RETRY_AFTER_S = 5;
 
 /**
- * One function per SCIM operation on one resource type. Writes to a resource are serialised
- * (read-apply-write under a per-resource lock) and the id map changes only after the app has
- * confirmed the write. Every operation takes the request's context, which bounds its calls to
- * the app by the request's deadline.
+ * One function per SCIM operation on one resource type: SCIM work only (validation, locks,
+ * PATCH in SCIM space, id map bookkeeping). What reaches the app, and how, is the gateway's.
+ * Writes to a resource are serialised under a per-resource lock, and the id map changes only
+ * after the app has confirmed the write. Every operation takes the request's context, which
+ * bounds its calls to the app by the request's deadline.
  */
 export class ResourceService {
   private readonly codec: ResourceCodec;
@@ -35,12 +39,16 @@ export class ResourceService {
   private readonly records: RecordReader;
 
   constructor(
-    readonly type: ResourceTypeName,
+    private readonly gateway: AppGateway,
     private readonly deps: ServiceDeps,
   ) {
-    this.codec = new ResourceCodec(deps);
-    this.records = new RecordReader(type, deps);
-    this.queries = new ResourceQuery(type, deps, this.codec, this.records);
+    this.codec = new ResourceCodec(gateway.type, deps, () => gateway.preserve);
+    this.records = new RecordReader(gateway, deps);
+    this.queries = new ResourceQuery(gateway, deps, this.codec, this.records);
+  }
+
+  get type() {
+    return this.gateway.type;
   }
 
   private get schema() {
@@ -49,10 +57,6 @@ export class ResourceService {
 
   private get roundTrip(): RoundTripSchemas {
     return { full: this.schema, advertised: this.deps.advertisedSchemas[this.type] };
-  }
-
-  private get mapping() {
-    return this.codec.mapping(this.type);
   }
 
   /**
@@ -72,73 +76,6 @@ export class ResourceService {
       }
       return this.createRecord(context, resource, options);
     });
-  }
-
-  private async createRecord(
-    context: RequestContext,
-    resource: ScimResource,
-    options: ReadOptions,
-  ): Promise<ScimResource> {
-    const omits = this.mapping.operations.create.omits;
-    const input = await this.codec.toMappingInput(this.type, resource);
-    const createInput = { ...input };
-    if (omits.has('members')) delete createInput.members;
-    if (omits.has('active')) delete createInput.active;
-    const app = await this.mapping.fromScim.evaluate(createInput);
-    let outcome: OperationOutcome;
-    try {
-      outcome = await this.deps.connector.call(context, this.type, 'create', { app, scim: createInput });
-    } catch (error) {
-      if (isScimError(error) && error.status === 409) {
-        const recovered = await this.recoverLostCreate(context, resource, options);
-        if (recovered) return recovered;
-      }
-      throw error;
-    }
-    let record = await this.recordFrom(context, outcome, undefined);
-    const appId = await this.codec.appIdOf(this.type, record);
-    const now = this.now();
-    const derived = await this.codec.derive(this.type, record);
-    const entry: IdMapEntry = {
-      resourceType: this.type,
-      scimId: randomUUID(),
-      appId,
-      created: now,
-      lastModified: now,
-      version: 1,
-    };
-    if (typeof resource.externalId === 'string') {
-      entry.externalId = resource.externalId;
-      await this.forgetMissingHolderOf(resource.externalId);
-    }
-    const preserved = this.codec.preservedValues(this.type, resource, derived);
-    if (preserved) entry.preserved = preserved;
-    const displays = this.codec.memberDisplays(resource);
-    if (displays) entry.memberDisplays = displays;
-    // Attributes the app's create call cannot carry follow in their dedicated calls. Until they
-    // have all succeeded the entry is marked incomplete, so a client resending the POST after a
-    // failure takes the record over instead of meeting a 409 forever.
-    const members = omits.has('members') && Array.isArray(input.members) ? input.members : [];
-    const deactivate = omits.has('active') && resource.active === false;
-    const refetch = members.length > 0 || deactivate;
-    await this.claim(refetch ? { ...entry, incomplete: true } : entry);
-    if (members.length > 0) {
-      await this.changeMembers(
-        context,
-        appId,
-        members.map((m) => String((m as { value: unknown }).value)),
-        [],
-      );
-    }
-    if (deactivate) await this.deps.connector.call(context, this.type, 'deactivate', { appId });
-    if (refetch) await this.deps.idMap.put(entry);
-    if (refetch) record = await this.records.fetch(context, appId, true);
-    const presented = await this.codec.present(this.type, record, {
-      entry,
-      withMembers: true,
-      ...(refetch ? {} : { derived }),
-    });
-    return this.respond(presented, options);
   }
 
   async get(context: RequestContext, scimId: string, options: ReadOptions): Promise<ScimResource> {
@@ -169,29 +106,32 @@ export class ResourceService {
     });
   }
 
+  /**
+   * PATCH in SCIM space. A group PATCH that names the members it adds or removes, on an app with
+   * a call per member, is carried out without reading the group's members (nor the group, when
+   * that is all it does): its cost does not grow with the group. Undefined: done, and the client
+   * asked for no representation (`options.representation`).
+   */
   async patch(
     context: RequestContext,
     scimId: string,
     body: unknown,
     options: ReadOptions,
     preconditions: Preconditions = {},
-  ): Promise<ScimResource> {
+  ): Promise<ScimResource | undefined> {
     const operations = parsePatchRequest(body);
     this.reportDropped(context, droppedByPatch(operations, this.roundTrip));
+    const members =
+      this.gateway.dedicatedMembers && !options.representation && preconditions.ifMatch === undefined
+        ? explicitMemberChanges(operations)
+        : undefined;
     return this.withLock(scimId, async () => {
+      if (members) return this.patchMembers(context, scimId, members, options);
       const current = await this.read(context, scimId, true);
       this.checkPreconditions(current, preconditions);
-      // With its id, so a path-less replace that echoes the id (Okta's group PATCH) changes nothing
-      // there instead of failing as a write to a read-only attribute.
-      const { resource: patched, changed } = applyPatch(
-        { ...current.resource, id: scimId },
-        operations,
-        this.schema,
-      );
-      if (!changed) return this.respond(current, options);
-      const next = validateResource(patched, this.schema, 'replace');
-      const written = await this.write(context, current, next);
-      return this.respond(written, options);
+      const next = this.patched(current, operations);
+      if (!next) return this.respond(current, options);
+      return this.respond(await this.write(context, current, next), options);
     });
   }
 
@@ -202,18 +142,18 @@ export class ResourceService {
       if (preconditions.ifMatch !== undefined)
         this.checkPreconditions(await this.read(context, scimId, false), preconditions);
       try {
-        await this.deps.connector.call(context, this.type, 'delete', { appId: entry.appId });
+        await this.gateway.remove(context, entry.appId);
       } catch (error) {
         if (!(isScimError(error) && error.status === 404)) throw error;
         // A 404 to the delete is not proof either: it is done only if a read agrees.
-        if ((await this.records.fetchIfPresent(context, entry.appId, false)) !== undefined) {
+        if ((await this.gateway.readIfPresent(context, entry.appId, false)) !== undefined) {
           throw scimErrors.unavailable(
             `The app answered 404 to deleting ${this.type} ${scimId} but still has it; retry the delete`,
             DELETE_RETRY_AFTER_S,
           );
         }
       }
-      if (this.mapping.operations.delete?.keepsRecord) {
+      if (this.gateway.keepsRecord) {
         // The app only disabled it: remember it as deleted so it neither answers nor comes back
         // under a new SCIM id in lists.
         await this.deps.idMap.put({ ...entry, deleted: true, lastModified: this.now() });
@@ -223,75 +163,193 @@ export class ResourceService {
     });
   }
 
-  /** Writes the change from `current` to `next` through the mapping; returns the new state. */
+  private async createRecord(
+    context: RequestContext,
+    resource: ScimResource,
+    options: ReadOptions,
+  ): Promise<ScimResource> {
+    const input = await this.codec.withAppMembers(resource);
+    let created: { view: AppView; followUp: ChangePlan };
+    try {
+      created = await this.gateway.create(context, input);
+    } catch (error) {
+      if (isScimError(error) && error.status === 409) {
+        const recovered = await this.recoverLostCreate(context, resource, options);
+        if (recovered) return recovered;
+      }
+      throw error;
+    }
+    const { view, followUp } = created;
+    const now = this.now();
+    const entry: IdMapEntry = {
+      resourceType: this.type,
+      scimId: randomUUID(),
+      appId: view.appId,
+      created: now,
+      lastModified: now,
+      version: 1,
+    };
+    if (typeof resource.externalId === 'string') {
+      entry.externalId = resource.externalId;
+      await this.forgetMissingHolderOf(resource.externalId);
+    }
+    const preserved = this.codec.preservedValues(resource, view.scim);
+    if (preserved) entry.preserved = preserved;
+    const displays = this.codec.memberDisplays(resource);
+    if (displays) entry.memberDisplays = displays;
+    // Attributes the app's create call cannot carry follow in their dedicated calls. Until they
+    // have all succeeded the entry is marked incomplete, so a client resending the POST after a
+    // failure takes the record over instead of meeting a 409 forever.
+    const followsUp = followUp.active !== undefined || followUp.addMembers.length > 0;
+    await this.claim(followsUp ? { ...entry, incomplete: true } : entry);
+    if (followsUp) {
+      await this.gateway.run(context, view.appId, followUp, view, this.deps.limits.fanOut);
+      await this.deps.idMap.put(entry);
+    }
+    const presented = await this.codec.present(view.scim, view.appId, { entry, withMembers: true, view });
+    return this.respond(presented, options);
+  }
+
+  /** The patched state, or undefined when the operations change nothing. */
+  private patched(current: PresentedResource, operations: PatchOperation[]): ScimResource | undefined {
+    // With its id, so a path-less replace that echoes the id (Okta's group PATCH) changes nothing
+    // there instead of failing as a write to a read-only attribute.
+    const { resource, changed } = applyPatch(
+      { ...current.resource, id: current.entry.scimId },
+      operations,
+      this.schema,
+    );
+    return changed ? validateResource(resource, this.schema, 'replace') : undefined;
+  }
+
+  /**
+   * A group PATCH whose member operations name their members. The group is read (without its
+   * members) only when other attributes change too; each member changed costs one call.
+   */
+  private async patchMembers(
+    context: RequestContext,
+    scimId: string,
+    changes: MemberChanges,
+    options: ReadOptions,
+  ): Promise<ScimResource | undefined> {
+    const entry = await this.requireEntry(scimId);
+    const add = await this.codec.memberAppIds(changes.add.map((member) => member.value));
+    const remove = await this.codec.memberAppIds(changes.remove);
+    let plan = this.gateway.planMembers(add, remove);
+    let current: PresentedResource | undefined;
+    let next: ScimResource | undefined;
+    if (changes.others.length > 0) {
+      current = await this.read(context, scimId, false);
+      next = this.patched(current, changes.others);
+      if (next && current.view) {
+        const others = await this.gateway.planChange(current.view, await this.codec.withAppMembers(next), {
+          membersKnown: false,
+        });
+        plan = { ...others, addMembers: add, removeMembers: remove };
+      }
+    }
+    const outcome = await this.gateway.run(
+      context,
+      entry.appId,
+      plan,
+      current?.view,
+      this.deps.limits.fanOut,
+    );
+    const updated: IdMapEntry = {
+      ...(current?.entry ?? entry),
+      lastModified: this.now(),
+      version: entry.version + 1,
+    };
+    if (outcome.appId !== entry.appId) updated.appId = outcome.appId;
+    if (next) this.keepClientValues(updated, next, this.stateAfter(current?.view, next, plan, outcome));
+    const displays = { ...updated.memberDisplays };
+    for (const member of changes.add)
+      if (member.display !== undefined) displays[member.value] = member.display;
+    for (const removed of changes.remove) delete displays[removed];
+    if (Object.keys(displays).length > 0) updated.memberDisplays = displays;
+    else delete updated.memberDisplays;
+    await this.store(updated, entry.appId);
+    if (!options.representation) return undefined;
+    return this.respond(await this.read(context, scimId, true), options);
+  }
+
+  /**
+   * Writes the change from `current` to `next` through the gateway's plan; returns the new state,
+   * known without reading it back: the update's answer when it holds the record, otherwise the
+   * state asked for (less what the mapping cannot store).
+   */
   private async write(
     context: RequestContext,
     current: PresentedResource,
     next: ScimResource,
   ): Promise<PresentedResource> {
-    let appId = current.entry.appId;
-    const plan = planWrite(this.mapping, current.resource, next);
-    const currentInput = await this.codec.toMappingInput(this.type, current.resource);
-    const nextInput = await this.codec.toMappingInput(this.type, plan.updateInput);
-    const appBefore = await this.mapping.fromScim.evaluate(currentInput);
-    const appAfter = await this.mapping.fromScim.evaluate(nextInput);
-    let record: unknown;
-    let calls = 0;
-    if (!jsonEqual(appBefore, appAfter)) {
-      if (!this.mapping.operations.update) {
-        throw scimErrors.notImplemented(
-          `The app offers no way to update a ${this.type} (no update operation)`,
-        );
-      }
-      const outcome = await this.deps.connector.call(context, this.type, 'update', {
-        appId,
-        app: appAfter,
-        scim: nextInput,
-        current: current.record,
-      });
-      record = await this.recordAfterUpdate(context, outcome, appId, appAfter);
-      // Apps keyed by a field that can change (a login) rename the record with the update: the
-      // SCIM id stays, the entry follows the new app id.
-      appId = await this.codec.appIdOf(this.type, record);
-      calls++;
-    }
-    if (plan.activeChange !== undefined) {
-      await this.deps.connector.call(context, this.type, plan.activeChange ? 'activate' : 'deactivate', {
-        appId,
-      });
-      calls++;
-    }
-    if (plan.membersToAdd.length > 0 || plan.membersToRemove.length > 0) {
-      const toApp = async (ids: string[]) =>
-        (await this.codec.membersToApp(ids.map((value) => ({ value })))).map((m) => String(m.value));
-      await this.changeMembers(
-        context,
-        appId,
-        await toApp(plan.membersToAdd),
-        await toApp(plan.membersToRemove),
-      );
-      calls++;
-    }
-    if (calls === 0) record = current.record;
-    else if (record === undefined || calls > 1) record = await this.records.fetch(context, appId, true);
-    const derived = await this.codec.derive(this.type, record);
+    const view = current.view;
+    if (!view)
+      throw scimErrors.internal(`The current state of ${this.type} ${current.entry.scimId} was not read`);
+    const nextInput = await this.codec.withAppMembers(next);
+    const plan = await this.gateway.planChange(view, nextInput);
+    const outcome = await this.gateway.run(context, view.appId, plan, view, this.deps.limits.fanOut);
+    const after = this.stateAfter(view, nextInput, plan, outcome);
     const entry: IdMapEntry = {
       ...current.entry,
-      appId,
+      appId: outcome.appId,
       lastModified: this.now(),
       version: current.entry.version + 1,
     };
-    if (typeof next.externalId === 'string') entry.externalId = next.externalId;
-    else delete entry.externalId;
-    const preserved = this.codec.preservedValues(this.type, next, derived);
-    if (preserved) entry.preserved = preserved;
-    else delete entry.preserved;
+    this.keepClientValues(entry, next, after);
     const displays = this.codec.memberDisplays(next);
     if (displays) entry.memberDisplays = displays;
     else delete entry.memberDisplays;
-    if (appId === current.entry.appId) await this.deps.idMap.put(entry);
+    await this.store(entry, current.entry.appId);
+    return this.codec.present(after.scim, outcome.appId, {
+      entry,
+      withMembers: true,
+      view: outcome.view ?? view,
+    });
+  }
+
+  /**
+   * What the app holds after a plan ran, without reading it back: the record the update answered
+   * with, else the current state (nothing was rewritten) or the state asked for; then what the
+   * dedicated calls set. `exact` is false when the app's own form of the values is not known.
+   */
+  private stateAfter(
+    current: AppView | undefined,
+    next: ScimResource,
+    plan: ChangePlan,
+    outcome: ChangeOutcome,
+  ): { scim: ScimResource; exact: boolean } {
+    let scim: ScimResource;
+    let exact = true;
+    if (outcome.view) scim = { ...outcome.view.scim };
+    else if (!plan.update && current) scim = { ...current.scim };
+    else {
+      const { meta: _meta, ...asked } = withoutDropped(next, this.roundTrip);
+      scim = asked;
+      exact = false;
+    }
+    if (plan.active !== undefined) scim.active = plan.active;
+    if (this.gateway.dedicatedMembers && next.members !== undefined) scim.members = next.members;
+    return { scim, exact };
+  }
+
+  /** The externalId and preserved values of the new state, into the entry. */
+  private keepClientValues(
+    entry: IdMapEntry,
+    next: ScimResource,
+    after: { scim: ScimResource; exact: boolean },
+  ) {
+    if (typeof next.externalId === 'string') entry.externalId = next.externalId;
+    else delete entry.externalId;
+    const preserved = this.codec.preservedValues(next, after.exact ? after.scim : undefined);
+    if (preserved) entry.preserved = preserved;
+    else delete entry.preserved;
+  }
+
+  /** Stores the entry; under a new app id (the app renamed the record), an older holder gives way. */
+  private async store(entry: IdMapEntry, previousAppId: string): Promise<void> {
+    if (entry.appId === previousAppId) await this.deps.idMap.put(entry);
     else await this.claim(entry);
-    return this.codec.present(this.type, record, { entry, withMembers: true, derived });
   }
 
   /**
@@ -304,19 +362,17 @@ export class ResourceService {
     resource: ScimResource,
     options: ReadOptions,
   ): Promise<ScimResource | undefined> {
-    const identity = this.type === 'User' ? 'userName' : 'displayName';
-    const value = resource[identity];
+    const value = resource[this.identityAttribute];
     if (typeof value !== 'string') return undefined;
-    const unmapped = (await this.queries.findRecords(context, identity, value)).filter(
+    const unmapped = (await this.queries.findRecords(context, this.identityAttribute, value)).filter(
       ({ entry }) => !entry || entry.deleted || entry.incomplete,
     );
-    const record = unmapped[0]?.record;
-    if (unmapped.length !== 1 || record === undefined) return undefined;
-    const appId = await this.codec.appIdOf(this.type, record);
+    const found = unmapped[0];
+    if (unmapped.length !== 1 || found === undefined) return undefined;
+    const { appId } = found.view;
     // A record deleted through SCIM but kept by the app (keepsRecord), or left half-created by a
     // create whose follow-up calls failed, is taken over by the new create.
-    const stale = await this.deps.idMap.findByAppId(this.type, appId);
-    if (stale?.deleted || stale?.incomplete) await this.deps.idMap.delete(this.type, stale.scimId);
+    if (found.entry) await this.deps.idMap.delete(this.type, found.entry.scimId);
     this.deps.log.warn(
       { resourceType: this.type, appId },
       'create answered 409 for an unmapped record: adopting it (an earlier answer was lost)',
@@ -347,28 +403,15 @@ export class ResourceService {
     }
   }
 
-  private async changeMembers(
-    context: RequestContext,
-    appId: string,
-    add: string[],
-    remove: string[],
-  ): Promise<void> {
-    const connector = this.deps.connector;
-    for (const memberAppId of add)
-      await connector.call(context, this.type, 'addMember', { appId, memberAppId });
-    for (const memberAppId of remove)
-      await connector.call(context, this.type, 'removeMember', { appId, memberAppId });
-  }
-
   private async read(
     context: RequestContext,
     scimId: string,
     withMembers: boolean,
   ): Promise<PresentedResource> {
     const entry = await this.requireEntry(scimId);
-    const record = await this.records.recordOf(context, entry, withMembers);
-    if (record === undefined) throw scimErrors.notFound(`${this.type} ${scimId} not found`);
-    return this.codec.present(this.type, record, { entry, withMembers });
+    const view = await this.records.recordOf(context, entry, withMembers);
+    if (view === undefined) throw scimErrors.notFound(`${this.type} ${scimId} not found`);
+    return this.codec.present(view.scim, view.appId, { entry, withMembers, view });
   }
 
   /** RFC 7644 §3.14: a write whose If-Match names no current version of the resource is refused. */
@@ -417,56 +460,6 @@ export class ResourceService {
     return this.type === 'User' ? 'userName' : 'displayName';
   }
 
-  /**
-   * The record a write returned, or a fresh read when the app answered without one (204, or a
-   * body with only the id).
-   */
-  private async recordFrom(
-    context: RequestContext,
-    outcome: OperationOutcome,
-    appId: string | undefined,
-    withMembers = true,
-  ): Promise<unknown> {
-    const { result } = outcome;
-    if (isPlainObject(result) && Object.keys(result).length > 1) return result;
-    let id = appId;
-    if (typeof result === 'string' || typeof result === 'number') id = String(result);
-    else if (isPlainObject(result)) id = await this.codec.appIdOf(this.type, result);
-    else if (id === undefined) id = idFromLocation(outcome.response.headers.location);
-    if (id === undefined) {
-      throw scimErrors.badGateway(
-        `The app's answer to ${this.type} create holds neither the record nor its id (set operations.create.response)`,
-      );
-    }
-    return this.records.fetch(context, id, withMembers);
-  }
-
-  /**
-   * The record after an update: the answer itself, or a read under the id the answer names (body
-   * or Location), else under the id it had. An app keyed by a changeable field (a login) may have
-   * renamed the record, which then answers 404 under its old id: it is read under the id its new
-   * state yields.
-   */
-  private async recordAfterUpdate(
-    context: RequestContext,
-    outcome: OperationOutcome,
-    appId: string,
-    appAfter: unknown,
-  ): Promise<unknown> {
-    const { result } = outcome;
-    if (isPlainObject(result) && Object.keys(result).length > 1) return result;
-    let named: string | undefined;
-    if (typeof result === 'string' || typeof result === 'number') named = String(result);
-    else if (isPlainObject(result)) named = await this.codec.appIdIfAny(this.type, result);
-    named ??= idFromLocation(outcome.response.headers.location);
-    if (named !== undefined) return this.records.fetch(context, named, true);
-    const record = await this.records.fetchIfPresent(context, appId, true);
-    if (record !== undefined) return record;
-    const renamed = await this.codec.appIdIfAny(this.type, appAfter);
-    if (renamed !== undefined && renamed !== appId) return this.records.fetch(context, renamed, true);
-    throw scimErrors.badGateway(`The app no longer finds ${this.type} ${appId} after updating it`);
-  }
-
   private async requireEntry(scimId: string): Promise<IdMapEntry> {
     const entry = await this.deps.idMap.get(this.type, scimId);
     if (!entry || entry.deleted) throw scimErrors.notFound(`${this.type} ${scimId} not found`);
@@ -511,10 +504,4 @@ function withoutId(body: unknown): unknown {
   if (!isPlainObject(body) || !('id' in body)) return body;
   const { id: _ignored, ...rest } = body;
   return rest;
-}
-
-function idFromLocation(location: string | undefined): string | undefined {
-  if (!location) return undefined;
-  const last = location.split('?')[0]?.replace(/\/+$/, '').split('/').pop();
-  return last ? decodeURIComponent(last.replace(/\.json$/, '')) : undefined;
 }

@@ -176,3 +176,40 @@ function schemaSpelling(path: AttrPath, full: ResourceSchema): string {
   if (sub !== undefined) spelled.subAttribute = subDefinition?.name ?? sub;
   return formatAttrPath(spelled);
 }
+
+/**
+ * The resource without the attributes {@link droppedAttributes} names: what the app holds after a
+ * write it answered without the record, as far as the mapping can tell.
+ */
+export function withoutDropped(resource: ScimResource, schemas: RoundTripSchemas): ScimResource {
+  const copy = structuredClone(resource);
+  for (const path of droppedAttributes(resource, schemas)) removeAttributePath(copy, path);
+  return copy;
+}
+
+/** Removes `attr`, `attr.sub` or `urn:…:attr[.sub]` (case-insensitive names), in every element of a list. */
+function removeAttributePath(resource: ScimResource, path: string): void {
+  let container: Record<string, unknown> = resource;
+  let rest = path;
+  const colon = path.lastIndexOf(':');
+  if (colon !== -1) {
+    const urn = Object.keys(resource).find((key) => equalsIgnoreCase(key, path.slice(0, colon)));
+    const extension = urn === undefined ? undefined : resource[urn];
+    if (!isPlainObject(extension)) return;
+    container = extension;
+    rest = path.slice(colon + 1);
+  }
+  const [attribute, sub] = rest.split('.') as [string, string | undefined];
+  const key = Object.keys(container).find((name) => equalsIgnoreCase(name, attribute));
+  if (key === undefined) return;
+  if (sub === undefined) {
+    delete container[key];
+    return;
+  }
+  const value = container[key];
+  for (const element of Array.isArray(value) ? value : [value]) {
+    if (!isPlainObject(element)) continue;
+    const subKey = Object.keys(element).find((name) => equalsIgnoreCase(name, sub));
+    if (subKey !== undefined) delete element[subKey];
+  }
+}

@@ -1,8 +1,7 @@
-import type { Connector } from '../connector/connector.js';
-import type { ResourceTypeName } from '../mapping/mapping-types.js';
 import type { IdMap } from '../idmap/id-map.js';
-import type { ResourceSchema } from '../scim/schema-types.js';
+import type { ResourceTypeName } from '../idmap/types.js';
 import type { ResourceLock } from '../locks/keyed-lock.js';
+import type { ResourceSchema } from '../scim/schema-types.js';
 
 /** The log calls the service makes; pino's logger satisfies it. */
 export interface ServiceLog {
@@ -36,7 +35,6 @@ export const DEFAULT_LIMITS: ServiceLimits = {
 };
 
 export interface ServiceDeps {
-  connector: Connector;
   idMap: IdMap;
   schemas: Record<ResourceTypeName, ResourceSchema>;
   /** What /Schemas advertises per resource type: the attributes that survive a write and a read. */
@@ -60,4 +58,9 @@ export interface ReadOptions {
   baseUrl: string;
   attributes?: string[];
   excludedAttributes?: string[];
+  /**
+   * Whether the client gets the resource back (a PATCH answered 200 rather than 204): without it,
+   * a change the service can make without reading the resource is made without reading it.
+   */
+  representation?: boolean;
 }

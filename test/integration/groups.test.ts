@@ -262,11 +262,15 @@ describe('PATCH /Groups/:id membership', () => {
     expect(patched.members).toBeUndefined();
   });
 
-  it('makes no upstream write when the member added is already there', async () => {
+  it('adds a member who is already there with one idempotent call, reading nothing', async () => {
     const group = await createGroup(uniqueName('AlreadyIn'), [user(0).id]);
+    const appId = await teamAppId(group.id);
     sc.calls.length = 0;
-    await patchGroup(group.id, { op: 'Add', path: 'members', value: [{ value: user(0).id }] });
-    expect(writes()).toEqual([]);
+    const res = await sc.scim('PATCH', `/Groups/${group.id}`, {
+      body: patchOp({ op: 'Add', path: 'members', value: [{ value: user(0).id }] }),
+    });
+    expect(res.status, res.text).toBe(204);
+    expect(sc.calls.map((c) => `${c.method} ${c.path}`)).toEqual([`POST /api/teams/${appId}/members`]);
     expect((await teamOf(group.id)).member_ids).toEqual([user(0).appId]);
   });
 

@@ -9,3 +9,4 @@ export {
   parsePatchRequest,
 } from './parse-patch-request.js';
 export { type PatchPath, parsePatchPath } from './patch-path.js';
+export { explicitMemberChanges, type MemberChanges, type NamedMember } from './member-changes.js';

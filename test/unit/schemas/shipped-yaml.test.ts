@@ -150,7 +150,7 @@ describe.each([
       join(
         ROOT,
         'src',
-        file.endsWith('config.schema.json') ? 'config/load-config.ts' : 'connector/load-mapping.ts',
+        file.endsWith('config.schema.json') ? 'config/load-config.ts' : 'mapping/load-mapping.ts',
       ),
       'utf8',
     );
