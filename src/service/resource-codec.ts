@@ -39,11 +39,11 @@ export class ResourceCodec {
   async present(
     scim: ScimResource,
     appId: string,
-    options: { entry?: IdMapEntry; withMembers: boolean; view?: AppView },
+    options: { entry?: IdMapEntry; withMembers: boolean; view?: AppView; fromApp?: boolean },
   ): Promise<PresentedResource> {
     const entry = options.entry ?? (await this.entryForAppId(this.type, appId));
     const resource: ScimResource = { ...scim };
-    await this.overlayPreserved(resource, entry);
+    await this.overlayPreserved(resource, entry, options.fromApp ?? true);
     if (resource.externalId === undefined && entry.externalId !== undefined)
       resource.externalId = entry.externalId;
     if (this.type === 'Group') {
@@ -157,18 +157,21 @@ export class ResourceCodec {
   /**
    * Shows the client's value where the app still yields what it derived when the value was
    * written; once the app's value changes on its own, the app wins. A pending value (the write
-   * was answered without the record) learns its derived form now.
+   * was answered without the record) learns its derived form from the first state read from the
+   * app (`fromApp`), not from a state the service only expects.
    */
-  private async overlayPreserved(resource: ScimResource, entry: IdMapEntry): Promise<void> {
+  private async overlayPreserved(resource: ScimResource, entry: IdMapEntry, fromApp: boolean): Promise<void> {
     if (!entry.preserved) return;
     let learned = false;
     for (const [path, kept] of Object.entries(entry.preserved)) {
-      const fromApp = readPath(resource, path);
+      const value = readPath(resource, path);
       if (kept.pending) {
-        entry.preserved[path] = { original: kept.original, derived: fromApp };
-        learned = true;
+        if (fromApp) {
+          entry.preserved[path] = { original: kept.original, derived: value };
+          learned = true;
+        }
         writePath(resource, path, kept.original);
-      } else if (jsonEqual(fromApp, kept.derived)) {
+      } else if (jsonEqual(value, kept.derived)) {
         writePath(resource, path, kept.original);
       }
     }

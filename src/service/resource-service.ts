@@ -305,6 +305,7 @@ export class ResourceService {
       entry,
       withMembers: true,
       view: outcome.view ?? view,
+      fromApp: after.exact,
     });
   }
 
