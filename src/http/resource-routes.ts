@@ -6,7 +6,7 @@ import { matchesEntityTag } from '../service/preconditions.js';
 import type { ResourceService } from '../service/resource-service.js';
 import { ENDPOINTS } from '../service/response.js';
 import type { Preconditions, ReadOptions } from '../service/service-deps.js';
-import { clientProfile } from './client-profile.js';
+import { clientProfile } from '../scim/client-profile.js';
 import { SCIM_CONTENT_TYPE } from './error-handler.js';
 import { listParams, projectionParams } from './query-params.js';
 

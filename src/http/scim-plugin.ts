@@ -9,7 +9,7 @@ import { scimErrors } from '../scim/errors.js';
 import type { ResourceSchema } from '../scim/schema-types.js';
 import { type AccessControlOptions, registerAccessControl } from './access-control.js';
 import type { Principal } from './authenticator.js';
-import { type ClientProfile, clientProfile } from './client-profile.js';
+import { type ClientProfile, clientProfile } from '../scim/client-profile.js';
 import { registerDiscoveryRoutes } from './discovery-routes.js';
 import { scimErrorHandler } from './error-handler.js';
 import { type BaseUrlOf, type ResourceOperations, registerResourceRoutes } from './resource-routes.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { clientProfile } from '../http/client-profile.js';
+import { clientProfile } from '../scim/client-profile.js';
 import { matchesStoredDigest, presentedDigest, storedDigest } from '../http/credentials.js';
 import { type SidecarMetrics, scimRouteLabels } from './metrics.js';
 

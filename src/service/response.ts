@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import type { ResourceTypeName } from '../mapping/mapping-types.js';
+import type { ResourceTypeName } from '../idmap/types.js';
 import { isPlainObject } from '../scim/attributes.js';
 import { projectResource } from '../scim/projection.js';
 import type { ResourceSchema, ScimResource } from '../scim/schema-types.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientProfile } from '../../../src/http/client-profile.js';
+import { clientProfile } from '../../src/scim/client-profile.js';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
