@@ -5,7 +5,9 @@
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# The dependencies alone, for a layer that outlives source changes: the sources are not here yet,
+# so package.json's prepare (the build, in a checkout) is left to `npm run build` below.
+RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY schemas ./schemas

@@ -178,7 +178,7 @@ say "final layout"
 for required in dist/cli/main.js package.json schemas/config.schema.json schemas/mapping.schema.json mappings/demo.yaml node_modules/fastify node_modules/prom-client; do
   [ -e "$APPDIR/$required" ] || fail "missing in the image: $WORKDIR/$required"
 done
-for forbidden in src test bench node_modules/typescript node_modules/vitest node_modules/@biomejs/biome node_modules/nock; do
+for forbidden in src test bench node_modules/typescript node_modules/vitest node_modules/@biomejs/biome node_modules/fast-check; do
   [ ! -e "$APPDIR/$forbidden" ] || fail "in the image but should not be: $WORKDIR/$forbidden"
 done
 [ -d "$ROOTFS/data" ] || fail "no /data"

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/config-error.js';
 import { demo } from './demo.js';
+import { demoAppCommand } from './demo-app.js';
 import { dryRun, readJsonArgument } from './dry-run.js';
 import { serve } from './serve.js';
 import { runTokenCommand } from './token.js';
@@ -18,6 +19,9 @@ Commands:
   token revoke <name> --config <file> [--write]
                              print config.yaml without that token (--write: edit the file in place)
   demo                       serve SCIM in front of the bundled demo app (PORT, HOST, SCIM_TOKEN)
+  demo-app [--port <n>] [--host <address>]
+                             the bundled demo app alone (default 127.0.0.1:3000, where
+                             config.example.yaml expects the app); prints its API key (APP_API_KEY)
   dry-run --config <file> <METHOD> <scim path> [--body <json|@file>] [--current <json|@file>]
                              print the exact requests the app would receive for a SCIM request,
                              without sending writes; ids in the path are the app's ids
@@ -33,6 +37,8 @@ async function main(argv: string[]): Promise<number> {
       current: { type: 'string' },
       config: { type: 'string', short: 'c' },
       name: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
       basic: { type: 'string' },
       write: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -49,6 +55,9 @@ async function main(argv: string[]): Promise<number> {
       return -1;
     case 'demo':
       await demo();
+      return -1;
+    case 'demo-app':
+      await demoAppCommand({ port: values.port, host: values.host });
       return -1;
     case 'dry-run': {
       const [method, path] = positionals;

@@ -16,14 +16,18 @@ export function tokenCommand(options: { name?: string; basicPassword?: string })
     ].join('\n');
   }
   const token = generateToken();
+  const hash = hashToken(token);
   const name = options.name ?? `token-${new Date().toISOString().slice(0, 10)}`;
   return [
     'Secret token (give it to the identity provider; it is not stored anywhere):',
     `  ${token}`,
     '',
-    'Paste under auth.bearer.tokens in config.yaml:',
+    'For a config.yaml that reads the hash from the environment (config.example.yaml does):',
+    `  export SCIM_TOKEN_HASH=${hash}`,
+    '',
+    'Or paste under auth.bearer.tokens in config.yaml:',
     `  - name: ${name}`,
-    `    hash: "${hashToken(token)}"`,
+    `    hash: "${hash}"`,
     '',
   ].join('\n');
 }

@@ -4,13 +4,21 @@
  * one is found by binding a socket to port 0 and closing it, retried if someone else takes it
  * in between.
  *
- * A missing redis-server fails the test with instructions: the suites that use it are not
- * optional (`.ci/run` installs the package).
+ * Suites that need it are declared with {@link describeWithRedis}: on a machine without
+ * redis-server they are skipped, with one line per run saying what to install, unless
+ * REQUIRE_REDIS=1 (`.ci/run` sets it), where they fail instead, so CI never skips them.
  */
 
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createConnection, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { describe } from 'vitest';
+import {
+  REDIS_SERVER_BIN as BINARY,
+  INSTALL_HINT,
+  probeRedisServer,
+  redisSuitePolicy,
+} from './redis-policy.js';
 
 export interface RedisServer {
   /** `redis://127.0.0.1:<port>` (with the password when one was required). */
@@ -25,16 +33,23 @@ export interface RedisServerOptions {
   password?: string;
 }
 
-const BINARY = process.env.REDIS_SERVER_BIN ?? 'redis-server';
+/**
+ * `describe` for a suite that starts a redis-server. Where Redis is not installed it is skipped
+ * (the integration tests' global setup, test/helpers/redis-notice.ts, says so in one line per
+ * run), and under REQUIRE_REDIS=1 it fails instead.
+ */
+export function describeWithRedis(name: string, body: () => void): void {
+  const policy = redisSuitePolicy({ ...probeRedisServer(), env: process.env });
+  if (policy.mode === 'fail') throw new Error(policy.message);
+  (policy.mode === 'skip' ? describe.skip : describe)(name, body);
+}
 
 function assertInstalled(): void {
-  const probe = spawnSync(BINARY, ['--version'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) {
+  const { installed, probe } = probeRedisServer();
+  if (!installed) {
     throw new Error(
-      `redis-server is not installed (running "${BINARY} --version" failed: ${
-        probe.error?.message ?? probe.stderr
-      }). These tests need a real Redis: run \`apt-get install -y redis-server\` (as .ci/run does) ` +
-        'or set REDIS_SERVER_BIN to its path.',
+      `redis-server is not installed (running "${BINARY} --version" failed: ${probe}). ` +
+        `These tests need a real Redis: ${INSTALL_HINT}.`,
     );
   }
 }

@@ -13,9 +13,16 @@ export interface OpenedStore {
   cleanup: () => Promise<void>;
 }
 
-/** Opens a fresh, empty store for each test. */
-export function describeStoreContract(name: string, open: () => Promise<OpenedStore>): void {
-  describe(`IdMapStore contract: ${name}`, () => {
+/**
+ * Opens a fresh, empty store for each test. `suite` declares it: `describe`, or
+ * `describeWithRedis` for a store that needs a server.
+ */
+export function describeStoreContract(
+  name: string,
+  open: () => Promise<OpenedStore>,
+  suite: (name: string, body: () => void) => void = describe,
+): void {
+  suite(`IdMapStore contract: ${name}`, () => {
     let store: IdMapStore;
     let cleanup: () => Promise<void>;
 

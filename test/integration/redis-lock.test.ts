@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisResourceLock, type RedisResourceLockOptions } from '../../src/idmap/redis-lock.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectRedis } from '../../src/idmap/redis-store.js';
+import { RedisResourceLock, type RedisResourceLockOptions } from '../../src/locks/redis-lock.js';
 import { ScimError } from '../../src/scim/errors.js';
-import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
+import { describeWithRedis, type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 
 let server: RedisServer;
 /** Two connections, as two replicas have. */
@@ -52,7 +52,7 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
   );
 }
 
-describe('RedisResourceLock', () => {
+describeWithRedis('RedisResourceLock', () => {
   it('lets one holder at a time run on a key, across two connections', async () => {
     const { a, b } = twoLocks();
     let active = 0;

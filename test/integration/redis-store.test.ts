@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { IdMapConflictError } from '../../src/idmap/entry-index.js';
 import { connectRedis, RedisIdMapStore, redactRedisUrl } from '../../src/idmap/redis-store.js';
-import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
+import { describeWithRedis, type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 import { describeStoreContract } from '../helpers/store-contract.js';
 import { makeEntry } from '../unit/idmap/helpers.js';
 
@@ -22,12 +22,16 @@ function freshPrefix(): string {
   return `test-${randomUUID()}`;
 }
 
-describeStoreContract('RedisIdMapStore', async () => {
-  const store = await RedisIdMapStore.open(server.url, { keyPrefix: freshPrefix() });
-  return { store, cleanup: () => store.close() };
-});
+describeStoreContract(
+  'RedisIdMapStore',
+  async () => {
+    const store = await RedisIdMapStore.open(server.url, { keyPrefix: freshPrefix() });
+    return { store, cleanup: () => store.close() };
+  },
+  describeWithRedis,
+);
 
-describe('RedisIdMapStore on a shared Redis', () => {
+describeWithRedis('RedisIdMapStore on a shared Redis', () => {
   const opened: Array<{ close: () => Promise<unknown> }> = [];
   let raw: Redis;
 
@@ -174,7 +178,7 @@ describe('RedisIdMapStore on a shared Redis', () => {
   });
 });
 
-describe('connecting to Redis', () => {
+describeWithRedis('connecting to Redis', () => {
   let guarded: RedisServer;
 
   beforeAll(async () => {

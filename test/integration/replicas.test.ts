@@ -8,14 +8,14 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import type { DeploymentConfig } from '../../src/config/deployment-config.js';
-import { loadMapping } from '../../src/connector/load-mapping.js';
 import { type DemoApp, startDemoApp } from '../../src/demo/demo-app.js';
 import { connectRedis } from '../../src/idmap/redis-store.js';
 import type { IdMapEntry } from '../../src/idmap/types.js';
-import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
+import { loadMapping } from '../../src/mapping/load-mapping.js';
+import { describeWithRedis, type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 import {
   BASE_PATH,
   DEMO_MAPPING_FILE,
@@ -93,7 +93,7 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-describe('two replicas sharing one Redis', () => {
+describeWithRedis('two replicas sharing one Redis', () => {
   let userId: string;
 
   it('logs where the id map lives without the Redis password', () => {

@@ -8,11 +8,11 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { buildApp } from '../../../src/app.js';
-import { loadMapping } from '../../../src/connector/load-mapping.js';
+import { loadMapping } from '../../../src/mapping/load-mapping.js';
 import { type FaultSchedule, type FaultyApp, startFaultyApp } from '../../helpers/faulty-app.js';
-import { type RedisServer, startRedisServer } from '../../helpers/redis-server.js';
+import { describeWithRedis, type RedisServer, startRedisServer } from '../../helpers/redis-server.js';
 import {
   BASE_PATH,
   DEMO_MAPPING_FILE,
@@ -77,7 +77,7 @@ const post = (replica: number, body: unknown): Promise<HttpResult> =>
 const accountsWith = (login: string) =>
   [...upstream.accounts.values()].filter((a) => a.login.toLowerCase() === login.toLowerCase());
 
-describe('racing creates across replicas', () => {
+describeWithRedis('racing creates across replicas', () => {
   it('a duplicate POST on the other replica while the first is slow: one account, one id, 409', async () => {
     upstream.setSchedule(slowNextCreate());
     const first = post(0, entraUser('replica-race@contoso.test'));

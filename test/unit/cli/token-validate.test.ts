@@ -26,8 +26,14 @@ describe('tokenCommand', () => {
     const token = capture(output, /^ {2}([A-Za-z0-9_-]{43})$/m);
     const hash = capture(output, /^ {4}hash: "(sha256:[0-9a-f]{64})"$/m);
     expect(hashToken(token)).toBe(hash);
-    expect(output).toContain('Paste under auth.bearer.tokens in config.yaml:\n  - name: entra-2026\n');
+    expect(output).toContain('Or paste under auth.bearer.tokens in config.yaml:\n  - name: entra-2026\n');
     expect(output.endsWith('\n')).toBe(true);
+  });
+
+  it('prints the export line for a config.yaml that reads the hash from SCIM_TOKEN_HASH, as config.example.yaml does', () => {
+    const output = tokenCommand({ name: 'entra' });
+    const hash = capture(output, /^ {4}hash: "(sha256:[0-9a-f]{64})"$/m);
+    expect(output).toContain(`\n  export SCIM_TOKEN_HASH=${hash}\n`);
   });
 
   it('names the token after today when no name is given', () => {
