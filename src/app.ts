@@ -4,7 +4,6 @@ import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import { DEFAULTS, type DeploymentConfig } from './config/deployment-config.js';
 import type { UpstreamObserver } from './connector/connector.js';
-import type { CompiledMapping, ResourceTypeName } from './mapping/mapping-types.js';
 import type { RetryPolicy } from './connector/retry-policy.js';
 import { sendScimError } from './http/error-handler.js';
 import { scimPlugin } from './http/scim-plugin.js';
@@ -12,20 +11,22 @@ import { enableCertificateReload, httpsOption } from './http/tls.js';
 import { FileIdMapStore } from './idmap/file-store.js';
 import { IdMap } from './idmap/id-map.js';
 import { MemoryIdMapStore } from './idmap/memory-store.js';
-import { RedisResourceLock } from './locks/redis-lock.js';
 import { RedisIdMapStore, redactRedisUrl } from './idmap/redis-store.js';
 import type { IdMapStore } from './idmap/types.js';
+import { KeyedLock, type ResourceLock } from './locks/keyed-lock.js';
+import { RedisResourceLock } from './locks/redis-lock.js';
+import type { CompiledMapping, ResourceTypeName } from './mapping/mapping-types.js';
 import { createAuditLogger } from './ops/audit.js';
 import { createLogger } from './ops/logger.js';
 import { SidecarMetrics } from './ops/metrics.js';
 import { registerMetrics } from './ops/metrics-routes.js';
 import { opsPlugin } from './ops/ops-routes.js';
+import { ReadinessProbe } from './ops/readiness-probe.js';
 import { passthroughPlugin } from './passthrough/passthrough.js';
 import { createGeneration, type SharedParts } from './runtime/generation.js';
 import { Reloader } from './runtime/reload.js';
 import { RuntimeHolder } from './runtime/runtime-holder.js';
 import { scimErrors } from './scim/errors.js';
-import { KeyedLock, type ResourceLock } from './locks/keyed-lock.js';
 import { DEFAULT_LIMITS, type ServiceLimits } from './service/service-deps.js';
 
 const require = createRequire(import.meta.url);
@@ -76,13 +77,17 @@ export async function buildApp(
     },
     { version: VERSION, app: () => runtime.current.mapping.app },
   );
+  // /readyz: one health check every few seconds at most, whoever asks and how often.
+  const readiness = new ReadinessProbe({
+    check: () => runtime.current.connector.checkHealth(),
+    log: logger,
+  });
   const external = dependencies.observeUpstream;
-  const observe: UpstreamObserver = external
-    ? (event) => {
-        metrics.observeUpstream(event);
-        external(event);
-      }
-    : metrics.observeUpstream;
+  const observe: UpstreamObserver = (event) => {
+    metrics.observeUpstream(event);
+    readiness.observe(event);
+    external?.(event);
+  };
   // What a reload keeps; the generation (mapping, connector, services) is what it replaces.
   const parts: SharedParts = {
     idMap,
@@ -138,7 +143,7 @@ export async function buildApp(
     bearerTokenHash: () => runtime.current.config.metrics?.bearerTokenHash,
   });
   await app.register(opsPlugin, {
-    connector: () => runtime.current.connector,
+    readiness,
     isShuttingDown: () => shuttingDown,
   });
   await app.register(scimPlugin, {
@@ -155,6 +160,9 @@ export async function buildApp(
     upstream: config.upstream.baseUrl,
     auth: () => runtime.current.config.auth,
     basePath: config.server.basePath,
+    ...(config.server.trustedProxies ? { trustedProxies: config.server.trustedProxies } : {}),
+    forwardedHeaders: config.passthrough?.forwardedHeaders ?? 'set',
+    ...(config.passthrough?.bodyLimit !== undefined ? { bodyLimit: config.passthrough.bodyLimit } : {}),
   });
   if (config.server.tls) enableCertificateReload(app, config.server.tls);
   app.addHook('preClose', async () => {
@@ -200,7 +208,11 @@ async function openStore(config: DeploymentConfig, logger: Logger): Promise<IdMa
     logger.info({ redis, keyPrefix }, 'id map store: Redis');
     return store;
   }
-  return FileIdMapStore.open(config.idMap.path);
+  // Into the JSON log, not stderr: what the store survived (a torn tail, an empty file) matters.
+  return FileIdMapStore.open(config.idMap.path, {
+    onWarning: (warning) =>
+      logger.warn(warning.cause instanceof Error ? { reason: warning.cause.message } : {}, warning.message),
+  });
 }
 
 /** The per-resource lock replicas sharing a Redis id map take, on the store's connection. */

@@ -168,7 +168,15 @@ function formatCall(call: PlannedCall, client: UpstreamClient, config: Deploymen
     ([name, value]) => `${name}: ${secretHeaders.has(name.toLowerCase()) ? REDACTED : value}`,
   );
   const body = call.request.body === undefined ? '' : `\n${JSON.stringify(call.request.body, null, 2)}\n`;
-  return `# ${call.label}\n${call.request.method} ${client.url(call.request)}\n${headers.join('\n')}\n${body}`;
+  return `# ${call.label}\n${call.request.method} ${withoutPassword(client.url(call.request))}\n${headers.join('\n')}\n${body}`;
+}
+
+/** A password in the URL's user info (`upstream.baseUrl: https://user:pass@host`) is redacted. */
+function withoutPassword(url: string): string {
+  const userInfo = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@/i.exec(url);
+  const colon = userInfo?.[2]?.indexOf(':') ?? -1;
+  if (!userInfo || colon === -1) return url;
+  return `${userInfo[1]}${userInfo[2]?.slice(0, colon)}:${REDACTED}@${url.slice(userInfo[0].length)}`;
 }
 
 /** `@file` reads a file; anything else is JSON text. */

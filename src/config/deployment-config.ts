@@ -55,6 +55,18 @@ export interface RedisConfig {
   keyPrefix: string;
 }
 
+/** How traffic outside the SCIM base path is forwarded to the app. */
+export interface PassthroughConfig {
+  /** Largest request body forwarded, in bytes; larger ones get 413. Absent: no limit of its own. */
+  bodyLimit?: number;
+  /**
+   * `set`: the client's forwarding headers (X-Forwarded-*, Forwarded, X-Real-IP) are dropped,
+   * unless the peer is one of `server.trustedProxies`, and X-Forwarded-For, -Proto and -Host are
+   * set by the sidecar. `strip`: they are dropped and none are set.
+   */
+  forwardedHeaders: 'set' | 'strip';
+}
+
 export interface MetricsConfig {
   enabled: boolean;
   path: string;
@@ -81,7 +93,7 @@ export interface DeploymentConfig {
     allowList?: string[];
     /** CIDR ranges of proxies whose X-Forwarded-For is believed. */
     trustedProxies?: string[];
-    /** Absent: no throttling (loadConfig always fills it for a config file). */
+    /** Absent: the defaults (`DEFAULTS.authThrottle`); `maxFailures: 0` turns it off. */
     authThrottle?: AuthThrottleConfig;
     /** Reload config.yaml and the mapping when they change on disk (as on SIGHUP). */
     watch?: boolean;
@@ -111,6 +123,8 @@ export interface DeploymentConfig {
   };
   /** The Prometheus endpoint; absent: served at /metrics without authentication. */
   metrics?: MetricsConfig;
+  /** Absent: forwarding headers set by the sidecar, no body limit of its own. */
+  passthrough?: PassthroughConfig;
   logging: {
     level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
     /** Absent: no audit trail (loadConfig fills in `stdout` for a config file). */

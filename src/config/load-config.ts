@@ -6,6 +6,7 @@ import {
   type DeploymentConfig,
   type InboundAuthConfig,
   type MetricsConfig,
+  type PassthroughConfig,
   type RedisConfig,
 } from './deployment-config.js';
 import { expandEnv } from './env-expand.js';
@@ -36,6 +37,7 @@ interface RawConfig {
   idMap?: Partial<Omit<DeploymentConfig['idMap'], 'redis'>> & { redis?: Partial<RedisConfig> };
   logging?: Partial<Omit<DeploymentConfig['logging'], 'audit'>> & { audit?: string };
   metrics?: Partial<MetricsConfig>;
+  passthrough?: Partial<PassthroughConfig>;
 }
 
 /**
@@ -137,6 +139,10 @@ export function loadConfig(
       enabled: raw.metrics?.enabled ?? true,
       path: raw.metrics?.path ?? DEFAULTS.metricsPath,
       ...(raw.metrics?.bearerTokenHash ? { bearerTokenHash: raw.metrics.bearerTokenHash } : {}),
+    },
+    passthrough: {
+      forwardedHeaders: raw.passthrough?.forwardedHeaders ?? 'set',
+      ...(raw.passthrough?.bodyLimit !== undefined ? { bodyLimit: raw.passthrough.bodyLimit } : {}),
     },
   };
 }

@@ -1,6 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ScimError, scimErrors } from '../scim/errors.js';
-import { ConcurrencyGate } from './concurrency-gate.js';
 import type { Expression } from '../mapping/expression.js';
 import type {
   CompiledMapping,
@@ -9,6 +7,8 @@ import type {
   OperationName,
   ResourceTypeName,
 } from '../mapping/mapping-types.js';
+import { ScimError, scimErrors } from '../scim/errors.js';
+import { ConcurrencyGate } from './concurrency-gate.js';
 import { type RenderInput, renderRequest } from './render-request.js';
 import { type RequestContext, remainingMs } from './request-context.js';
 import { DEFAULT_RETRY_POLICY, isRetryable, type RetryPolicy, retryDelayMs } from './retry-policy.js';
@@ -233,15 +233,19 @@ export class Connector {
     };
   }
 
-  /** For /readyz: the mapping's health call, or any HTTP answer from the base URL. */
-  async checkHealth(): Promise<{ ok: boolean; status?: number; detail?: string }> {
+  /**
+   * For /readyz: the mapping's health call, or any HTTP answer from the base URL. It waits for a
+   * slot like every other call, so health checks never add to the load on the app beyond the
+   * concurrency limit; a check that gets no slot within `maxWaitMs` reports not ready.
+   */
+  async checkHealth(maxWaitMs = 5_000): Promise<{ ok: boolean; status?: number; detail?: string }> {
     const health = this.mapping.health;
     const started = performance.now();
     try {
       const request = health
         ? await renderRequest(health, {})
         : { method: 'GET' as const, path: '/', query: [], headers: {}, body: undefined };
-      const response = await this.client.send(request);
+      const response = await this.gate.run(maxWaitMs, () => this.client.send(request));
       this.observe({
         resourceType: 'app',
         operation: 'health',

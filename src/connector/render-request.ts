@@ -1,6 +1,6 @@
-import { scimErrors } from '../scim/errors.js';
 import type { Expression } from '../mapping/expression.js';
 import type { CompiledOperation } from '../mapping/mapping-types.js';
+import { scimErrors } from '../scim/errors.js';
 import type { UpstreamRequest } from './upstream-client.js';
 
 /**
@@ -29,7 +29,7 @@ export async function renderRequest(
 ): Promise<UpstreamRequest> {
   const path = fillPath(pathOverride ?? operation.path, input, operation.name);
   const query = [...(await renderPairs(operation.query, input)), ...(await renderPairs(extraQuery, input))];
-  const headers = Object.fromEntries(await renderPairs(operation.headers, input));
+  const headers = Object.fromEntries((await renderPairs(operation.headers, input)).map(checkHeader));
   const body = operation.body ? await operation.body.evaluate(input) : undefined;
   return { method: operation.method, path, query, headers, body };
 }
@@ -52,6 +52,19 @@ export function fillPath(template: string, input: RenderInput, operation: string
 export function encodePathSegment(value: string): string {
   if (/^(\.|%2e)+$/i.test(value)) throw scimErrors.invalidValue(`"${value}" is not a usable identifier`);
   return encodeURIComponent(value);
+}
+
+/**
+ * A header value may hold tabs, visible ASCII and Latin-1 (RFC 9110 §5.5); a value mapped from
+ * SCIM input with CR, LF, other controls or wider characters is the caller's error (400), not
+ * the app's (it would never be sent).
+ */
+function checkHeader([name, value]: [string, string]): [string, string] {
+  if (/[^\t\x20-\x7e\x80-\xff]/.test(value))
+    throw scimErrors.invalidValue(
+      `The value mapped to the ${name} header holds characters a header cannot carry`,
+    );
+  return [name, value];
 }
 
 async function renderPairs(

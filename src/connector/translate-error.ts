@@ -1,5 +1,5 @@
-import { ScimError, scimErrors } from '../scim/errors.js';
 import type { CompiledErrorRule } from '../mapping/mapping-types.js';
+import { ScimError, scimErrors } from '../scim/errors.js';
 import type { UpstreamResponse } from './upstream-client.js';
 
 const MAX_DETAIL_LENGTH = 300;

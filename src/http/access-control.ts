@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import type { DeploymentConfig, InboundAuthConfig } from '../config/deployment-config.js';
+import { DEFAULTS, type DeploymentConfig, type InboundAuthConfig } from '../config/deployment-config.js';
 import { scimErrors } from '../scim/errors.js';
 import { AuthThrottle } from './auth-throttle.js';
-import { challenge, createRequestAuthenticator } from './authenticator.js';
+import { challenge, createRequestAuthenticator, credentialKind } from './authenticator.js';
+import { credentialFingerprint } from './credentials.js';
 import { sendScimError } from './error-handler.js';
 import { AddressSet, clientAddress } from './ip-rules.js';
 
@@ -18,10 +19,12 @@ export interface AccessControlOptions {
 
 /**
  * Guards every route of the SCIM scope, in this order: the client address must be in
- * `server.allowList` (403 otherwise); an address blocked after repeated failures gets 429 with
- * Retry-After, its credentials not even looked at; then the credentials must authenticate
- * (401, one body for every failure). The client address is the socket peer, or the
- * X-Forwarded-For entry added by the nearest proxy listed in `server.trustedProxies`.
+ * `server.allowList` (403 otherwise); credentials of a kind blocked for that address after
+ * repeated failures get 429 with Retry-After, not even looked at unless they cannot be guessed
+ * or have authenticated before (see AuthThrottle: a valid credential is never refused); then
+ * the credentials must authenticate (401, one body for every failure). The client address is
+ * the socket peer, or the X-Forwarded-For entry added by the nearest proxy listed in
+ * `server.trustedProxies`.
  */
 export function registerAccessControl(
   scope: FastifyInstance,
@@ -31,7 +34,9 @@ export function registerAccessControl(
   const { server } = config;
   const allowList = server.allowList?.length ? new AddressSet(server.allowList) : undefined;
   const trustedProxies = server.trustedProxies?.length ? new AddressSet(server.trustedProxies) : undefined;
-  const throttle = server.authThrottle ? new AuthThrottle(server.authThrottle, options.clock) : undefined;
+  // Absent from a config built in code (the demo, an embedder): the defaults, as for a config file.
+  const throttleOptions = server.authThrottle ?? DEFAULTS.authThrottle;
+  const throttle = new AuthThrottle(throttleOptions, options.clock);
   // One authenticator per credentials object: rebuilt only when a reload brings new credentials.
   const authenticatorFor = (auth: InboundAuthConfig) => ({
     authenticate: createRequestAuthenticator(auth),
@@ -60,39 +65,60 @@ export function registerAccessControl(
       sendScimError(reply, scimErrors.forbidden('This address may not call the SCIM endpoint'));
       return reply;
     }
-    const wait = throttle?.retryAfter(ip) ?? 0;
-    if (wait > 0) {
-      sendScimError(
-        reply,
-        scimErrors.tooManyRequests('Too many failed authentication attempts; try again later', wait),
-      );
+    const authorization = request.headers.authorization;
+    const kind = credentialKind(authorization);
+    const fingerprint =
+      throttle.enabled && kind === 'basic' && authorization
+        ? credentialFingerprint(authorization)
+        : undefined;
+    // Blocked credentials are not even looked at, unless checking them can reveal nothing.
+    const wait = throttle.retryAfter(ip, kind);
+    if (wait > 0 && !throttle.admits(kind, fingerprint)) {
+      sendScimError(reply, tooManyFailures(wait));
       return reply;
     }
     const { authenticate, wwwAuthenticate } = current();
-    const outcome = await authenticate(request.headers.authorization);
-    if (!outcome.principal) {
-      // A request without credentials guesses nothing; a key set outage is not the caller's doing.
-      const guessed = outcome.callerFault && request.headers.authorization !== undefined;
-      const blocked = guessed && throttle ? throttle.fail(ip) : false;
-      if (outcome.callerFault) {
-        request.log.info({ clientIp: ip, reason: outcome.reason }, 'SCIM authentication failed');
-      } else {
-        request.log.warn(
-          { clientIp: ip, reason: outcome.reason },
-          'SCIM authentication could not be checked',
-        );
-      }
-      if (blocked) {
-        request.log.warn(
-          { clientIp: ip, blockSec: server.authThrottle?.blockSec },
-          'too many failed authentications: blocking the address for a while',
-        );
-      }
-      reply.header('www-authenticate', wwwAuthenticate);
-      sendScimError(reply, scimErrors.unauthorized(UNAUTHORIZED_DETAIL));
+    const outcome = await authenticate(authorization);
+    if (outcome.principal) {
+      if (fingerprint) throttle.succeed(fingerprint);
+      request.principal = outcome.principal;
+      return undefined;
+    }
+    if (outcome.busy) {
+      request.log.warn({ clientIp: ip, reason: outcome.reason }, 'SCIM authentication could not be checked');
+      sendScimError(
+        reply,
+        scimErrors.unavailable('Too many authentication checks at once; try again shortly', 1),
+      );
       return reply;
     }
-    request.principal = outcome.principal;
-    return undefined;
+    // Checked while blocked and wrong: still blocked (a key set outage is not the caller's doing).
+    if (wait > 0 && outcome.callerFault) {
+      sendScimError(reply, tooManyFailures(wait));
+      return reply;
+    }
+    // A key set outage is not the caller's doing; a request without credentials is.
+    const blocked = outcome.callerFault ? throttle.fail(ip, kind) : false;
+    if (outcome.callerFault) {
+      request.log.info({ clientIp: ip, reason: outcome.reason }, 'SCIM authentication failed');
+    } else {
+      request.log.warn({ clientIp: ip, reason: outcome.reason }, 'SCIM authentication could not be checked');
+    }
+    if (blocked) {
+      request.log.warn(
+        { clientIp: ip, credentials: kind, blockSec: throttleOptions.blockSec },
+        'too many failed authentications: blocking such credentials from the address for a while',
+      );
+    }
+    reply.header('www-authenticate', wwwAuthenticate);
+    sendScimError(reply, scimErrors.unauthorized(UNAUTHORIZED_DETAIL));
+    return reply;
   });
+}
+
+function tooManyFailures(retryAfterSec: number) {
+  return scimErrors.tooManyRequests(
+    'Too many failed authentication attempts; try again later',
+    retryAfterSec,
+  );
 }

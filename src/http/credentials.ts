@@ -1,4 +1,4 @@
-import { createHash, hash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, hash, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 
 /** scrypt cost for basic-auth passwords: passwords can be guessable, unlike generated tokens. */
 const SCRYPT_KEYLEN = 32;
@@ -41,14 +41,46 @@ export function hashPassword(password: string): string {
   return `scrypt:${salt.toString('base64')}:${hash.toString('base64')}`;
 }
 
+/** Synchronous: for tools and tests. The server uses {@link verifyPasswordAsync}. */
 export function verifyPassword(password: string, stored: string): boolean {
+  const parsed = parseStoredPassword(stored);
+  if (!parsed) return false;
+  return timingSafeEqual(scryptSync(password, parsed.salt, SCRYPT_KEYLEN), parsed.expected);
+}
+
+/**
+ * The same check as {@link verifyPassword} on libuv's thread pool: scrypt takes tens of
+ * milliseconds of CPU by design, which must not stall the event loop.
+ */
+export function verifyPasswordAsync(password: string, stored: string): Promise<boolean> {
+  const parsed = parseStoredPassword(stored);
+  if (!parsed) return Promise.resolve(false);
+  return new Promise((resolve, reject) => {
+    scrypt(password, parsed.salt, SCRYPT_KEYLEN, (error, actual) => {
+      if (error) reject(error);
+      else resolve(timingSafeEqual(actual, parsed.expected));
+    });
+  });
+}
+
+function parseStoredPassword(stored: string): { salt: Buffer; expected: Buffer } | undefined {
   const [, saltText, hashText] = stored.split(':');
-  if (!saltText || !hashText) return false;
+  if (!saltText || !hashText) return undefined;
   const expected = Buffer.from(hashText, 'base64');
+  const salt = Buffer.from(saltText, 'base64');
   // A truncated or hand-edited hash must never make guessing easier (or an empty hash match).
-  if (expected.length !== SCRYPT_KEYLEN || Buffer.from(saltText, 'base64').length < 16) return false;
-  const actual = scryptSync(password, Buffer.from(saltText, 'base64'), expected.length);
-  return timingSafeEqual(actual, expected);
+  if (expected.length !== SCRYPT_KEYLEN || salt.length < 16) return undefined;
+  return { salt, expected };
+}
+
+const FINGERPRINT_KEY = randomBytes(32);
+
+/**
+ * A keyed SHA-256 of a presented credential: fast, and of no use without this process's random
+ * key. It is what is remembered of a credential that authenticated, never the credential itself.
+ */
+export function credentialFingerprint(credential: string): string {
+  return createHmac('sha256', FINGERPRINT_KEY).update(credential, 'utf8').digest('base64url');
 }
 
 /** Constant-time comparison of two strings of any length (both hashed to equal length first). */

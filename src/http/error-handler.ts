@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isScimError, type ScimError, scimErrors } from '../scim/errors.js';
+import { drainBodyAfterEarlyAnswer } from './drain-body.js';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 
@@ -25,6 +26,8 @@ export function scimErrorHandler(
     request.log.info(summary, 'SCIM request rejected');
   }
   request.log.debug({ ...summary, detail: scimError.message }, 'SCIM error detail');
+  if ((error as Partial<FastifyError>).code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    drainBodyAfterEarlyAnswer(request.raw, reply);
   sendScimError(reply, scimError);
 }
 

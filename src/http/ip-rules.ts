@@ -58,13 +58,13 @@ export function clientAddress(
   forwardedFor: string | string[] | undefined,
   trustedProxies: AddressSet | undefined,
 ): string {
-  const socketAddress = normalize(peer ?? '');
+  const socketAddress = normalizeAddress(peer ?? '');
   if (!trustedProxies || trustedProxies.size === 0 || !trustedProxies.has(socketAddress))
     return socketAddress;
   const header = Array.isArray(forwardedFor) ? forwardedFor.join(',') : (forwardedFor ?? '');
   const hops = header
     .split(',')
-    .map((hop) => normalize(hop.trim()))
+    .map((hop) => normalizeAddress(hop.trim()))
     .filter((hop) => hop !== '');
   let client = socketAddress;
   for (let i = hops.length - 1; i >= 0; i--) {
@@ -78,7 +78,7 @@ export function clientAddress(
 }
 
 /** `::ffff:10.0.0.1` → `10.0.0.1`; `[::1]` → `::1`; anything else as is. */
-function normalize(address: string): string {
+export function normalizeAddress(address: string): string {
   let out = address;
   if (out.startsWith('[') && out.endsWith(']')) out = out.slice(1, -1);
   const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(out);

@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestContext } from '../connector/request-context.js';
 import { isPlainObject } from '../scim/attributes.js';
+import { clientProfile } from '../scim/client-profile.js';
 import { scimErrors } from '../scim/errors.js';
 import { matchesEntityTag } from '../service/preconditions.js';
 import type { ResourceService } from '../service/resource-service.js';
 import { ENDPOINTS } from '../service/response.js';
 import type { Preconditions, ReadOptions } from '../service/service-deps.js';
-import { clientProfile } from '../scim/client-profile.js';
 import { SCIM_CONTENT_TYPE } from './error-handler.js';
 import { listParams, projectionParams } from './query-params.js';
 

@@ -1,15 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { DeploymentConfig } from '../config/deployment-config.js';
-import type { ResourceTypeName } from '../mapping/mapping-types.js';
 import { requestContext } from '../connector/request-context.js';
 import type { IdMap } from '../idmap/id-map.js';
+import type { ResourceTypeName } from '../mapping/mapping-types.js';
 import { registerAuditHooks, type UpstreamCallRecorder } from '../ops/audit.js';
+import { type ClientProfile, clientProfile } from '../scim/client-profile.js';
 import { scimErrors } from '../scim/errors.js';
 import type { ResourceSchema } from '../scim/schema-types.js';
 import { type AccessControlOptions, registerAccessControl } from './access-control.js';
 import type { Principal } from './authenticator.js';
-import { type ClientProfile, clientProfile } from '../scim/client-profile.js';
 import { registerDiscoveryRoutes } from './discovery-routes.js';
 import { scimErrorHandler } from './error-handler.js';
 import { type BaseUrlOf, type ResourceOperations, registerResourceRoutes } from './resource-routes.js';

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DurableLog } from './durable-log.js';
 import { EntryIndex } from './entry-index.js';
@@ -14,7 +14,8 @@ export interface FileIdMapStoreOptions {
   compactionRatio?: number;
   compactionSlack?: number;
   /**
-   * Told about problems the store survives: a torn tail dropped at open, a failed compaction.
+   * Told about problems the store survives: a torn tail dropped at open, an empty log at open, a
+   * failed compaction.
    * Default: `process.emitWarning`.
    */
   onWarning?: (warning: Error) => void;
@@ -61,6 +62,10 @@ export class FileIdMapStore implements IdMapStore {
     const lock = await acquireFileLock(`${path}.lock`);
     let log: DurableLog | undefined;
     try {
+      const existed = await stat(path).then(
+        () => true,
+        () => false,
+      );
       log = await DurableLog.open(path);
       const store = new FileIdMapStore(log, lock, options);
       const { records, validBytes, bytes } = await replayLog(path, (record) => store.apply(record));
@@ -70,6 +75,9 @@ export class FileIdMapStore implements IdMapStore {
         await log.truncate(validBytes);
         store.warn(new Error(`Dropped a torn tail of ${tornBytes} bytes from the id map log ${path}`));
       }
+      // A file that is there but empty maps nothing: fine for a new deployment, not for a restore.
+      if (existed && bytes === 0)
+        store.warn(new Error(`The id map log ${path} is empty: no SCIM resource is mapped to the app`));
       if (store.needsCompaction()) await store.compact();
       // A compaction that failed past its rename leaves no usable log.
       log.assertWritable();

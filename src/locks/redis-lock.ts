@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
+import { RedisScript } from '../idmap/redis-store.js';
 import { scimErrors } from '../scim/errors.js';
 import type { LockGrant, ResourceLock } from './keyed-lock.js';
-import { RedisScript } from '../idmap/redis-store.js';
 
 export interface RedisResourceLockOptions {
   /** Lock keys are `<keyPrefix>:lock:<key>`. Default `scim-sidecar`. */

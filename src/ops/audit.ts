@@ -2,9 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { AuditDestination } from '../config/deployment-config.js';
 import type { UpstreamCallEvent } from '../connector/connector.js';
-import type { ResourceTypeName } from '../mapping/mapping-types.js';
 import type { RequestRecorder } from '../connector/request-context.js';
 import type { IdMap } from '../idmap/id-map.js';
+import type { ResourceTypeName } from '../mapping/mapping-types.js';
 
 /**
  * The audit trail: one JSON line per provisioning operation, written by its own pino instance to

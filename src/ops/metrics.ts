@@ -1,8 +1,8 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { UpstreamObserver } from '../connector/connector.js';
+import type { IdMap } from '../idmap/id-map.js';
 import type { ResourceTypeName } from '../mapping/mapping-types.js';
 import type { ClientProfile } from '../scim/client-profile.js';
-import type { IdMap } from '../idmap/id-map.js';
 
 /** Where the gauges read their values when scraped. */
 export interface MetricsSources {

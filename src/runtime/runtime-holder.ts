@@ -1,6 +1,6 @@
-import type { ResourceTypeName } from '../mapping/mapping-types.js';
 import type { UpstreamClient } from '../connector/upstream-client.js';
 import type { ResourceOperations } from '../http/resource-routes.js';
+import type { ResourceTypeName } from '../mapping/mapping-types.js';
 import { scimErrors } from '../scim/errors.js';
 import type { ResourceService } from '../service/resource-service.js';
 import type { Generation } from './generation.js';

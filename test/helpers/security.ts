@@ -21,9 +21,9 @@ import type {
   InboundAuthConfig,
   JwtAuthConfig,
 } from '../../src/config/deployment-config.js';
-import { loadMapping } from '../../src/mapping/load-mapping.js';
 import { type DemoApp, startDemoApp } from '../../src/demo/demo-app.js';
 import { MemoryIdMapStore } from '../../src/idmap/memory-store.js';
+import { loadMapping } from '../../src/mapping/load-mapping.js';
 import { auditLoggerOptions } from '../../src/ops/audit.js';
 import { createLogger, type LogLevel } from '../../src/ops/logger.js';
 import { DEMO_MAPPING_FILE, deploymentConfig, UPSTREAM_API_KEY } from './sidecar.js';
@@ -64,6 +64,8 @@ export interface SecureSidecarOptions {
   upstreamAuth?: DeploymentConfig['upstream']['auth'];
   /** Level of the captured debug log; default silent. */
   logLevel?: LogLevel;
+  /** The passthrough settings; absent: the defaults. */
+  passthrough?: DeploymentConfig['passthrough'];
   /** Listen on 127.0.0.1, port 0 (needed for raw HTTP and TLS). */
   listen?: boolean;
   /** Leave server.publicUrl unset, so URLs follow the request (scheme and host). */
@@ -91,6 +93,7 @@ export async function startSecureSidecar(options: SecureSidecarOptions = {}): Pr
   });
   Object.assign(config.server, options.server);
   if (options.noPublicUrl) delete config.server.publicUrl;
+  if (options.passthrough) config.passthrough = options.passthrough;
   config.logging.level = options.logLevel ?? 'silent';
   const logs = new LogCapture();
   const audit = new LogCapture();

@@ -19,10 +19,10 @@ import {
   type InboundAuthConfig,
   type UpstreamAuthConfig,
 } from '../../src/config/deployment-config.js';
-import { loadMapping } from '../../src/mapping/load-mapping.js';
 import { type DemoApp, startDemoApp } from '../../src/demo/demo-app.js';
 import { hashToken } from '../../src/http/credentials.js';
 import { MemoryIdMapStore } from '../../src/idmap/memory-store.js';
+import { loadMapping } from '../../src/mapping/load-mapping.js';
 import type { ServiceLimits } from '../../src/service/service-deps.js';
 
 /** The bearer token the IdP side of every test presents. */
@@ -85,6 +85,8 @@ export function deploymentConfig(
       bodyLimit: options.bodyLimit ?? DEFAULTS.bodyLimit,
       trustProxy: false,
       requestDeadlineMs: DEFAULTS.requestDeadlineMs,
+      // Off: many tests send refused requests from one address; the throttle's own tests turn it on.
+      authThrottle: { ...DEFAULTS.authThrottle, maxFailures: 0 },
       ...(options.clientProfile ? { clientProfile: options.clientProfile } : {}),
     },
     auth: options.auth ?? bearerAuth(),

@@ -131,12 +131,13 @@ describe('throttling repeated authentication failures', () => {
     await sc.close();
   });
 
-  it('blocks an address after maxFailures failures, whatever it sends next', async () => {
+  it('blocks failing credentials from an address after maxFailures failures, never the valid token', async () => {
     const from = '198.51.100.1';
     expect((await call(sc.app, { from, token: 'guess-1' })).status).toBe(401);
     expect((await call(sc.app, { from, token: 'guess-2' })).status).toBe(401);
     expect((await call(sc.app, { from, token: 'guess-3' })).status).toBe(401);
-    for (const token of ['guess-4', SCIM_TOKEN]) {
+    expect((await call(sc.app, { from, token: SCIM_TOKEN })).status).toBe(200);
+    for (const token of ['guess-4', 'guess-5']) {
       const res = await call(sc.app, { from, token });
       expect(res.status).toBe(429);
       const retryAfter = Number(res.headers['retry-after']);
@@ -154,16 +155,19 @@ describe('throttling repeated authentication failures', () => {
     expect((await call(sc.app, { from, token: 'guess-2' })).status).toBe(401);
     expect((await call(sc.app, { from })).status).toBe(200);
     expect((await call(sc.app, { from, token: 'guess-3' })).status).toBe(401);
-    expect((await call(sc.app, { from })).status).toBe(429);
+    expect((await call(sc.app, { from, token: 'guess-4' })).status).toBe(429);
+    expect((await call(sc.app, { from })).status).toBe(200);
   });
 
   it('keeps other addresses out of it', async () => {
     expect((await call(sc.app, { from: '198.51.100.3' })).status).toBe(200);
   });
 
-  it('does not count requests that carry no credentials', async () => {
+  it('counts requests that carry no credentials', async () => {
     const from = '198.51.100.4';
-    for (let i = 0; i < 6; i++) expect((await call(sc.app, { from, token: null })).status).toBe(401);
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await call(sc.app, { from, token: null })).status);
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
     expect((await call(sc.app, { from })).status).toBe(200);
   });
 
@@ -173,7 +177,7 @@ describe('throttling repeated authentication failures', () => {
       const forwardedFor = `203.0.113.${i}`;
       expect((await call(sc.app, { from, token: 'guess', forwardedFor })).status).toBe(401);
     }
-    expect((await call(sc.app, { from, forwardedFor: '203.0.113.200' })).status).toBe(429);
+    expect((await call(sc.app, { from, token: 'guess', forwardedFor: '203.0.113.200' })).status).toBe(429);
   });
 
   it('throttles the client behind a trusted proxy, not the proxy', async () => {
@@ -181,8 +185,9 @@ describe('throttling repeated authentication failures', () => {
     for (let i = 0; i < 3; i++) {
       await call(sc.app, { from: proxy, token: 'guess', forwardedFor: '203.0.113.50' });
     }
-    expect((await call(sc.app, { from: proxy, forwardedFor: '203.0.113.50' })).status).toBe(429);
-    expect((await call(sc.app, { from: proxy, forwardedFor: '203.0.113.51' })).status).toBe(200);
+    const guess = (forwardedFor: string) => call(sc.app, { from: proxy, token: 'guess', forwardedFor });
+    expect((await guess('203.0.113.50')).status).toBe(429);
+    expect((await guess('203.0.113.51')).status).toBe(401);
   });
 
   it('records the refusals as denied in the audit trail', async () => {

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { loadMapping } from '../../src/mapping/load-mapping.js';
 import { startDemoApp } from '../../src/demo/demo-app.js';
 import { MemoryIdMapStore } from '../../src/idmap/memory-store.js';
+import { loadMapping } from '../../src/mapping/load-mapping.js';
 import { createAuditLogger } from '../../src/ops/audit.js';
 import { type SecureSidecar, startSecureSidecar, tempDir } from '../helpers/security.js';
 import {

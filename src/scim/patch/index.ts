@@ -1,5 +1,6 @@
 /** SCIM PATCH (RFC 7644 §3.5.2): request validation and application on a copy of the resource. */
 export { applyPatch, type PatchResult } from './apply-patch.js';
+export { explicitMemberChanges, type MemberChanges, type NamedMember } from './member-changes.js';
 export {
   DEFAULT_MAX_PATCH_OPERATIONS,
   PATCH_OP_SCHEMA,
@@ -9,4 +10,3 @@ export {
   parsePatchRequest,
 } from './parse-patch-request.js';
 export { type PatchPath, parsePatchPath } from './patch-path.js';
-export { explicitMemberChanges, type MemberChanges, type NamedMember } from './member-changes.js';

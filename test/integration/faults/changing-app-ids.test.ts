@@ -10,8 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/app.js';
-import { loadMapping } from '../../../src/mapping/load-mapping.js';
 import { MemoryIdMapStore } from '../../../src/idmap/memory-store.js';
+import { loadMapping } from '../../../src/mapping/load-mapping.js';
 import {
   BASE_PATH,
   deploymentConfig,

@@ -17,8 +17,8 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/app.js';
-import { loadMapping } from '../../../src/mapping/load-mapping.js';
 import { FileIdMapStore } from '../../../src/idmap/file-store.js';
+import { loadMapping } from '../../../src/mapping/load-mapping.js';
 import {
   type FaultKind,
   type FaultSchedule,

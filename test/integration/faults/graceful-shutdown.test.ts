@@ -15,9 +15,9 @@ import { pino } from 'pino';
 import { Agent, request } from 'undici';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/app.js';
-import { loadMapping } from '../../../src/mapping/load-mapping.js';
 import { type DemoApp, startDemoApp } from '../../../src/demo/demo-app.js';
 import { MemoryIdMapStore } from '../../../src/idmap/memory-store.js';
+import { loadMapping } from '../../../src/mapping/load-mapping.js';
 import { scimErrorViolation } from '../../helpers/scim-invariants.js';
 import {
   BASE_PATH,

@@ -11,8 +11,8 @@
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/app.js';
-import { loadMapping } from '../../../src/mapping/load-mapping.js';
 import { MemoryIdMapStore } from '../../../src/idmap/memory-store.js';
+import { loadMapping } from '../../../src/mapping/load-mapping.js';
 import {
   type FaultKind,
   type FaultSchedule,

@@ -13,8 +13,8 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/app.js';
-import { loadMapping } from '../../../src/mapping/load-mapping.js';
 import { MemoryIdMapStore } from '../../../src/idmap/memory-store.js';
+import { loadMapping } from '../../../src/mapping/load-mapping.js';
 import { EntraLikeClient, type IntendedUser } from '../../helpers/entra-client.js';
 import {
   FAULT_KINDS,

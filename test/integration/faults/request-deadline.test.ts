@@ -8,8 +8,8 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/app.js';
-import { loadMapping } from '../../../src/mapping/load-mapping.js';
 import { MemoryIdMapStore } from '../../../src/idmap/memory-store.js';
+import { loadMapping } from '../../../src/mapping/load-mapping.js';
 import { auditLoggerOptions } from '../../../src/ops/audit.js';
 import { type FaultKind, type FaultyApp, startFaultyApp } from '../../helpers/faulty-app.js';
 import { scimErrorViolation } from '../../helpers/scim-invariants.js';

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { compileExpression, type Expression } from '../../../src/mapping/expression.js';
-import type { CompiledOperation, HttpMethod } from '../../../src/mapping/mapping-types.js';
 import {
   encodePathSegment,
   fillPath,
   type RenderInput,
   renderRequest,
 } from '../../../src/connector/render-request.js';
+import { compileExpression, type Expression } from '../../../src/mapping/expression.js';
+import type { CompiledOperation, HttpMethod } from '../../../src/mapping/mapping-types.js';
 import { ScimError } from '../../../src/scim/errors.js';
 
 interface OperationSpec {

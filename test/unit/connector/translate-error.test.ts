@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { compileExpression } from '../../../src/mapping/expression.js';
-import type { CompiledErrorRule } from '../../../src/mapping/mapping-types.js';
 import { retryAfterSeconds, translateUpstreamError } from '../../../src/connector/translate-error.js';
 import type { UpstreamResponse } from '../../../src/connector/upstream-client.js';
+import { compileExpression } from '../../../src/mapping/expression.js';
+import type { CompiledErrorRule } from '../../../src/mapping/mapping-types.js';
 import { ScimError, type ScimType } from '../../../src/scim/errors.js';
 
 function response(status: number, body?: unknown, headers: Record<string, string> = {}): UpstreamResponse {

@@ -2,9 +2,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, type ConfigIssue, formatIssue } from '../../../src/config/config-error.js';
+import { renderRequest } from '../../../src/connector/render-request.js';
 import { loadMapping } from '../../../src/mapping/load-mapping.js';
 import type { CompiledMapping } from '../../../src/mapping/mapping-types.js';
-import { renderRequest } from '../../../src/connector/render-request.js';
 
 /** Counts calls to the JSONata compiler while keeping the real one. */
 const compiler = vi.hoisted(() => ({ calls: 0 }));

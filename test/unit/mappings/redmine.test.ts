@@ -7,10 +7,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { loadMapping } from '../../../src/mapping/load-mapping.js';
-import type { CompiledResourceMapping } from '../../../src/mapping/mapping-types.js';
 import { renderRequest } from '../../../src/connector/render-request.js';
 import { translateUpstreamError } from '../../../src/connector/translate-error.js';
+import { loadMapping } from '../../../src/mapping/load-mapping.js';
+import type { CompiledResourceMapping } from '../../../src/mapping/mapping-types.js';
 
 const DEFAULT_FILE = fileURLToPath(new URL('../../../mappings/redmine.yaml', import.meta.url));
 const LOCKING_FILE = fileURLToPath(new URL('../../../mappings/redmine-lock-on-delete.yaml', import.meta.url));
