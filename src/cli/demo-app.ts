@@ -1,5 +1,5 @@
 import { startDemoApp } from '../demo/demo-app.js';
-import { generateToken } from '../http/credentials.js';
+import { generateToken } from '../security/credentials.js';
 
 /** Where config.example.yaml expects the app (`upstream.baseUrl` without APP_URL). */
 export const DEMO_APP_DEFAULTS = { host: '127.0.0.1', port: 3000 } as const;

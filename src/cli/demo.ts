@@ -1,8 +1,8 @@
 import { buildApp } from '../app.js';
 import { DEFAULTS, type DeploymentConfig } from '../config/deployment-config.js';
 import { startDemoApp } from '../demo/demo-app.js';
-import { generateToken, hashToken } from '../http/credentials.js';
 import { loadMapping } from '../mapping/load-mapping.js';
+import { generateToken, hashToken } from '../security/credentials.js';
 import { packagePath } from './package-paths.js';
 import { runServer } from './run-server.js';
 

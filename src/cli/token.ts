@@ -1,7 +1,7 @@
 import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { type Document, isMap, isSeq, parseDocument, type YAMLMap } from 'yaml';
-import { generateToken, hashPassword, hashToken } from '../http/credentials.js';
+import { generateToken, hashPassword, hashToken } from '../security/credentials.js';
 
 /**
  * `scim-sidecar token`: a new random bearer token and the hash to paste into config.yaml;

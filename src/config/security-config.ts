@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
-import { parseCidr } from '../http/ip-rules.js';
+import { parseCidr } from '../security/ip-rules.js';
 import type { ConfigIssue } from './config-error.js';
 import {
   type AuditDestination,

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { DEFAULTS, type DeploymentConfig, type InboundAuthConfig } from '../config/deployment-config.js';
 import { scimErrors } from '../scim/errors.js';
+import { credentialFingerprint } from '../security/credentials.js';
+import { AddressSet, clientAddress } from '../security/ip-rules.js';
 import { AuthThrottle } from './auth-throttle.js';
 import { challenge, createRequestAuthenticator, credentialKind } from './authenticator.js';
-import { credentialFingerprint } from './credentials.js';
 import { sendScimError } from './error-handler.js';
-import { AddressSet, clientAddress } from './ip-rules.js';
 
 /** The one 401 detail, whichever method was tried and whichever check failed. */
 export const UNAUTHORIZED_DETAIL = 'Authentication failed: send a valid bearer token';

@@ -1,13 +1,13 @@
 import type { InboundAuthConfig } from '../config/deployment-config.js';
-import type { CredentialKind } from './auth-throttle.js';
-import { BasicVerifier, type BasicVerifierOptions } from './basic-verifier.js';
 import {
   matchesStoredDigest,
   presentedDigest,
   safeEqual,
   storedDigest,
   verifyPassword,
-} from './credentials.js';
+} from '../security/credentials.js';
+import type { CredentialKind } from './auth-throttle.js';
+import { BasicVerifier, type BasicVerifierOptions } from './basic-verifier.js';
 import { createJwtVerifier, isJwtShaped, isTokenForScim, type JwtVerifierOptions } from './jwt-verifier.js';
 
 /** Who called, for logs and the audit trail (never the credential itself). */

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { credentialFingerprint, safeEqual, verifyPasswordAsync } from './credentials.js';
+import { credentialFingerprint, safeEqual, verifyPasswordAsync } from '../security/credentials.js';
 
 export interface BasicVerifierOptions {
   /** Password checks running at once; default 2 (libuv's pool of 4 also serves files and DNS). */

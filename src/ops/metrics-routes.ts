@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { matchesStoredDigest, presentedDigest, storedDigest } from '../http/credentials.js';
 import { clientProfile } from '../scim/client-profile.js';
+import { matchesStoredDigest, presentedDigest, storedDigest } from '../security/credentials.js';
 import { type SidecarMetrics, scimRouteLabels } from './metrics.js';
 
 export interface MetricsRouteOptions {

@@ -1,5 +1,5 @@
-import type { AddressSet } from '../http/ip-rules.js';
-import { normalizeAddress } from '../http/ip-rules.js';
+import type { AddressSet } from '../security/ip-rules.js';
+import { normalizeAddress } from '../security/ip-rules.js';
 
 /** What the passthrough does with forwarding headers: set its own (default), or send none. */
 export type ForwardedHeadersMode = 'set' | 'strip';

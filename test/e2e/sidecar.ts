@@ -4,8 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import type { DeploymentConfig } from '../../src/config/deployment-config.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { hashToken } from '../../src/http/credentials.js';
 import { loadMapping } from '../../src/mapping/load-mapping.js';
+import { hashToken } from '../../src/security/credentials.js';
 import type { RedmineInstance } from './redmine-server.js';
 
 export const EXAMPLE_CONFIG = fileURLToPath(new URL('../../examples/redmine/config.yaml', import.meta.url));

@@ -20,9 +20,9 @@ import {
   type UpstreamAuthConfig,
 } from '../../src/config/deployment-config.js';
 import { type DemoApp, startDemoApp } from '../../src/demo/demo-app.js';
-import { hashToken } from '../../src/http/credentials.js';
 import { MemoryIdMapStore } from '../../src/idmap/memory-store.js';
 import { loadMapping } from '../../src/mapping/load-mapping.js';
+import { hashToken } from '../../src/security/credentials.js';
 import type { ServiceLimits } from '../../src/service/service-deps.js';
 
 /** The bearer token the IdP side of every test presents. */

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dryRun } from '../../src/cli/dry-run.js';
-import { hashToken } from '../../src/http/credentials.js';
+import { hashToken } from '../../src/security/credentials.js';
 import {
   type DemoSidecar,
   demoMappingText,

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTokenCommand } from '../../src/cli/token.js';
 import type { InboundAuthConfig } from '../../src/config/deployment-config.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { hashPassword, hashToken } from '../../src/http/credentials.js';
 import { createJwtVerifier } from '../../src/http/jwt-verifier.js';
+import { hashPassword, hashToken } from '../../src/security/credentials.js';
 import {
   JWT_AUDIENCE,
   JWT_CLIENT_ID,

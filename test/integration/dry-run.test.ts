@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dryRun } from '../../src/cli/dry-run.js';
 import { type DemoApp, startDemoApp } from '../../src/demo/demo-app.js';
-import { hashToken } from '../../src/http/credentials.js';
+import { hashToken } from '../../src/security/credentials.js';
 
 const API_KEY = 'dry-run-upstream-key-0123456789';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { hashPassword, hashToken } from '../../src/http/credentials.js';
+import { hashPassword, hashToken } from '../../src/security/credentials.js';
 import {
   type DemoSidecar,
   ENTERPRISE_SCHEMA,

@@ -2,9 +2,9 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { startDemoApp } from '../../src/demo/demo-app.js';
-import { hashToken } from '../../src/http/credentials.js';
 import { MemoryIdMapStore } from '../../src/idmap/memory-store.js';
 import { loadMapping } from '../../src/mapping/load-mapping.js';
+import { hashToken } from '../../src/security/credentials.js';
 import {
   DEMO_MAPPING_FILE,
   deploymentConfig,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { hashPassword, hashToken } from '../../src/http/credentials.js';
 import { looksLikeScimPath } from '../../src/passthrough/path-guard.js';
+import { hashPassword, hashToken } from '../../src/security/credentials.js';
 import {
   JwksServer,
   type RawResponse,

@@ -9,10 +9,10 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { hashToken } from '../../src/http/credentials.js';
 import { MemoryIdMapStore } from '../../src/idmap/memory-store.js';
 import { loadMapping } from '../../src/mapping/load-mapping.js';
 import { enableReloadTriggers } from '../../src/runtime/reload.js';
+import { hashToken } from '../../src/security/credentials.js';
 import { SCIM_TOKEN, send } from '../helpers/sidecar.js';
 
 /** A tiny legacy app: one account, whose reads can be held open to make them slow. */

@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dryRun } from '../../src/cli/dry-run.js';
 import type { InboundAuthConfig } from '../../src/config/deployment-config.js';
-import { hashPassword, hashToken } from '../../src/http/credentials.js';
 import type { LogLevel } from '../../src/ops/logger.js';
+import { hashPassword, hashToken } from '../../src/security/credentials.js';
 import {
   JwksServer,
   type RecordingApp,

@@ -9,7 +9,7 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoApp, startDemoApp } from '../../src/demo/demo-app.js';
-import { hashToken } from '../../src/http/credentials.js';
+import { hashToken } from '../../src/security/credentials.js';
 import { freePort, listening, ROOT, runCli, startCli, stopAll } from '../helpers/cli-process.js';
 
 const OTHER_ADDRESS = Object.values(networkInterfaces())

@@ -4,8 +4,8 @@ import { buildApp } from '../../../src/app.js';
 import { demoConfig } from '../../../src/cli/demo.js';
 import { DEFAULTS } from '../../../src/config/deployment-config.js';
 import { type DemoApp, startDemoApp } from '../../../src/demo/demo-app.js';
-import { hashPassword, hashToken } from '../../../src/http/credentials.js';
 import { loadMapping } from '../../../src/mapping/load-mapping.js';
+import { hashPassword, hashToken } from '../../../src/security/credentials.js';
 import { type SecureSidecar, startSecureSidecar } from '../../helpers/security.js';
 import { DEMO_MAPPING_FILE, SCIM_TOKEN } from '../../helpers/sidecar.js';
 

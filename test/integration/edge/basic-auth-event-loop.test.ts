@@ -1,6 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../../../src/http/credentials.js';
+import { hashPassword } from '../../../src/security/credentials.js';
 import { rawRequest, type SecureSidecar, startSecureSidecar } from '../../helpers/security.js';
 
 const USER = 'provisioning';

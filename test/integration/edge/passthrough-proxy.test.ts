@@ -1,7 +1,7 @@
 import { createServer, request as httpRequest } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { hashPassword, hashToken } from '../../../src/http/credentials.js';
+import { hashPassword, hashToken } from '../../../src/security/credentials.js';
 import {
   JwksServer,
   type RawResponse,

@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/app.js';
 import { dryRun } from '../../../src/cli/dry-run.js';
 import { type DemoApp, startDemoApp } from '../../../src/demo/demo-app.js';
-import { hashToken } from '../../../src/http/credentials.js';
 import { loadMapping } from '../../../src/mapping/load-mapping.js';
 import { createLogger } from '../../../src/ops/logger.js';
+import { hashToken } from '../../../src/security/credentials.js';
 import { LogCapture, type SecureSidecar, startSecureSidecar } from '../../helpers/security.js';
 import {
   DEMO_MAPPING_FILE,

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listTokens, runTokenCommand, TokenCommandError, tokenListCommand } from '../../../src/cli/token.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { createAuthenticator } from '../../../src/http/authenticator.js';
-import { hashToken } from '../../../src/http/credentials.js';
+import { hashToken } from '../../../src/security/credentials.js';
 import { tempDir } from '../../helpers/security.js';
 
 const NOW = new Date('2026-06-01T00:00:00Z');

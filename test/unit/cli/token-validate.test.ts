@@ -7,7 +7,7 @@ import { tokenCommand } from '../../../src/cli/token.js';
 import { validateCommand } from '../../../src/cli/validate.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { createAuthenticator } from '../../../src/http/authenticator.js';
-import { hashToken, verifyPassword } from '../../../src/http/credentials.js';
+import { hashToken, verifyPassword } from '../../../src/security/credentials.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 

@@ -7,7 +7,7 @@ import {
   hashToken,
   safeEqual,
   verifyPassword,
-} from '../../../src/http/credentials.js';
+} from '../../../src/security/credentials.js';
 
 const NOW = new Date('2026-06-01T12:00:00Z');
 const ENTRA_TOKEN = 'entra-secret-token-0123456789';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BasicVerifier } from '../../../src/http/basic-verifier.js';
-import { hashPassword } from '../../../src/http/credentials.js';
+import { hashPassword } from '../../../src/security/credentials.js';
 
 const USER = 'provisioning';
 const PASSWORD = 'a-password-for-the-verifier';

@@ -5,7 +5,7 @@ import {
   createRequestAuthenticator,
   scimCredentialMatcher,
 } from '../../../src/http/authenticator.js';
-import { hashPassword, hashToken } from '../../../src/http/credentials.js';
+import { hashPassword, hashToken } from '../../../src/security/credentials.js';
 
 const config: InboundAuthConfig = {
   bearer: {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AddressSet } from '../../../src/http/ip-rules.js';
 import { rewriteForwarding } from '../../../src/passthrough/forwarded-headers.js';
+import { AddressSet } from '../../../src/security/ip-rules.js';
 
 const claims = {
   'x-forwarded-for': '6.6.6.6',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AddressSet, clientAddress, parseCidr } from '../../../src/http/ip-rules.js';
+import { AddressSet, clientAddress, parseCidr } from '../../../src/security/ip-rules.js';
 
 describe('parseCidr', () => {
   it.each([
