@@ -330,7 +330,11 @@ export class ResourceService {
       exact = false;
     }
     if (plan.active !== undefined) scim.active = plan.active;
-    if (this.gateway.dedicatedMembers && next.members !== undefined) scim.members = next.members;
+    if (this.gateway.dedicatedMembers) {
+      // The member calls made the app's list what the next state says, absent meaning none.
+      if (next.members === undefined) delete scim.members;
+      else scim.members = next.members;
+    }
     return { scim, exact };
   }
 

@@ -312,6 +312,16 @@ describe('PUT /Groups/:id', () => {
     expect([...team.member_ids].sort()).toEqual([user(1).appId, user(2).appId].sort());
     expect(memberValues(res.resource())).toEqual([user(1).id, user(2).id].sort());
   });
+
+  it('a PUT without members removes them all, and its answer says so', async () => {
+    const group = await createGroup(uniqueName('Put Empty'), [user(0).id, user(1).id]);
+    const res = await sc.scim('PUT', `/Groups/${group.id}`, {
+      body: { schemas: [GROUP_SCHEMA], displayName: group.displayName },
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(res.resource().members).toBeUndefined();
+    expect((await teamOf(group.id)).member_ids).toEqual([]);
+  });
 });
 
 describe('DELETE /Groups/:id', () => {
