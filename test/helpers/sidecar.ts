@@ -7,7 +7,8 @@
  * calls are observed here, at the dispatcher.
  */
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
@@ -502,4 +503,28 @@ export function entraUser(userName: string, extra: Record<string, unknown> = {})
     emails: [{ primary: true, type: 'work', value: userName }],
     ...extra,
   };
+}
+
+/**
+ * Writes a config.yaml in `dir` for the CLI (`dry-run`, `check`): the shipped demo mapping, the
+ * app at `baseUrl` with {@link UPSTREAM_API_KEY} (or `apiKey`), a throwaway SCIM token, an
+ * in-memory id map. Returns its path.
+ */
+export function writeCliConfig(dir: string, baseUrl: string, apiKey: string = UPSTREAM_API_KEY): string {
+  const path = join(dir, 'config.yaml');
+  writeFileSync(
+    path,
+    [
+      'auth:',
+      '  bearer:',
+      `    tokens: [{ name: t, hash: "${hashToken('x')}" }]`,
+      'upstream:',
+      `  baseUrl: ${baseUrl}`,
+      '  auth:',
+      `    header: { name: X-Api-Key, value: "${apiKey}" }`,
+      `mapping: ${DEMO_MAPPING_FILE}`,
+      'idMap: { store: memory }',
+    ].join('\n'),
+  );
+  return path;
 }

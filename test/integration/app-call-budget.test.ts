@@ -11,12 +11,11 @@
  * And `dry-run` plans exactly the calls the service makes for the same request.
  */
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dryRun } from '../../src/cli/dry-run.js';
-import { hashToken } from '../../src/security/credentials.js';
 import {
   type DemoSidecar,
   demoMappingText,
@@ -25,7 +24,7 @@ import {
   patchOp,
   type ScimResource,
   startDemoSidecar,
-  UPSTREAM_API_KEY,
+  writeCliConfig,
 } from '../helpers/sidecar.js';
 
 type Sidecar = DemoSidecar;
@@ -170,21 +169,7 @@ describe('the demo mapping (update answers the record; dedicated active and memb
   it('dry-run plans exactly the calls the service makes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'budget-dry-run-'));
     try {
-      const config = join(dir, 'config.yaml');
-      writeFileSync(
-        config,
-        [
-          'auth:',
-          '  bearer:',
-          `    tokens: [{ name: t, hash: "${hashToken('x')}" }]`,
-          'upstream:',
-          `  baseUrl: ${sc.demo.url}`,
-          '  auth:',
-          `    header: { name: X-Api-Key, value: "${UPSTREAM_API_KEY}" }`,
-          `mapping: ${resolve('mappings/demo.yaml')}`,
-          'idMap: { store: memory }',
-        ].join('\n'),
-      );
+      const config = writeCliConfig(dir, sc.demo.url);
       const { user, appId } = await createUser(sc, 'budget-dry@contoso.test');
       const operations = [
         { op: 'Replace', path: 'active', value: 'False' },

@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dryRun } from '../../src/cli/dry-run.js';
 import { type DemoApp, startDemoApp } from '../../src/demo/demo-app.js';
-import { hashToken } from '../../src/security/credentials.js';
+import { writeCliConfig } from '../helpers/sidecar.js';
 
 const API_KEY = 'dry-run-upstream-key-0123456789';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -25,21 +25,7 @@ describe('scim-sidecar dry-run', () => {
     });
     accountId = account.id;
     dir = mkdtempSync(join(tmpdir(), 'scim-sidecar-dry-run-'));
-    config = join(dir, 'config.yaml');
-    writeFileSync(
-      config,
-      [
-        'auth:',
-        '  bearer:',
-        `    tokens: [{ name: t, hash: "${hashToken('x')}" }]`,
-        'upstream:',
-        `  baseUrl: ${demo.url}`,
-        '  auth:',
-        `    header: { name: X-Api-Key, value: "${API_KEY}" }`,
-        `mapping: ${resolve('mappings/demo.yaml')}`,
-        'idMap: { store: memory }',
-      ].join('\n'),
-    );
+    config = writeCliConfig(dir, demo.url, API_KEY);
   });
 
   afterAll(async () => {

@@ -1,14 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/app.js';
 import { dryRun } from '../../../src/cli/dry-run.js';
 import { type DemoApp, startDemoApp } from '../../../src/demo/demo-app.js';
 import { loadMapping } from '../../../src/mapping/load-mapping.js';
 import { createLogger } from '../../../src/ops/logger.js';
-import { hashToken } from '../../../src/security/credentials.js';
 import { LogCapture, type SecureSidecar, startSecureSidecar } from '../../helpers/security.js';
 import {
   DEMO_MAPPING_FILE,
@@ -19,6 +18,7 @@ import {
   SCIM_TOKEN,
   startDemoSidecar,
   UPSTREAM_API_KEY,
+  writeCliConfig,
 } from '../../helpers/sidecar.js';
 
 describe('dry-run and a password in upstream.baseUrl', () => {
@@ -35,22 +35,8 @@ describe('dry-run and a password in upstream.baseUrl', () => {
   });
 
   it('prints the URL with the password redacted', async () => {
-    const config = join(dir, 'config.yaml');
     const withPassword = demo.url.replace('http://', 'http://gateway-user:s3cret-in-the-url@');
-    writeFileSync(
-      config,
-      [
-        'auth:',
-        '  bearer:',
-        `    tokens: [{ name: t, hash: "${hashToken('x')}" }]`,
-        'upstream:',
-        `  baseUrl: ${withPassword}`,
-        '  auth:',
-        `    header: { name: X-Api-Key, value: "${UPSTREAM_API_KEY}" }`,
-        `mapping: ${resolve('mappings/demo.yaml')}`,
-        'idMap: { store: memory }',
-      ].join('\n'),
-    );
+    const config = writeCliConfig(dir, withPassword);
     const out = await dryRun(config, { method: 'POST', path: '/Users', body: entraUser('jdoe@contoso.com') });
     expect(out).not.toContain('s3cret-in-the-url');
     expect(out).toContain(

@@ -14,31 +14,21 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../../src/app.js';
 import { FileIdMapStore } from '../../../src/idmap/file-store.js';
-import { loadMapping } from '../../../src/mapping/load-mapping.js';
-import {
-  type FaultKind,
-  type FaultSchedule,
-  type FaultyApp,
-  startFaultyApp,
-} from '../../helpers/faulty-app.js';
+import type { FaultKind, FaultSchedule, FaultyApp } from '../../helpers/faulty-app.js';
+import { type FaultySidecar, startFaultySidecar } from '../../helpers/faulty-sidecar.js';
 import { scimErrorViolation } from '../../helpers/scim-invariants.js';
 import {
   BASE_PATH,
-  DEMO_MAPPING_FILE,
-  deploymentConfig,
   entraUser,
   type HttpResult,
   patchOp,
   type ScimRequestOptions,
   send,
-  UPSTREAM_API_KEY,
 } from '../../helpers/sidecar.js';
 
-type FastifyApp = Awaited<ReturnType<typeof buildApp>>;
+type FastifyApp = FaultySidecar['sidecar'];
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** How long the app holds back the answer to a create it has already applied. */
@@ -57,22 +47,18 @@ function next(method: string, path: RegExp, kind: FaultKind, times = 1): FaultSc
 
 let upstream: FaultyApp;
 let sidecar: FastifyApp;
+let faulty: FaultySidecar;
 let dir: string;
 
 beforeAll(async () => {
-  upstream = await startFaultyApp({ apiKey: UPSTREAM_API_KEY, slowMs: SLOW_CREATE_MS });
   dir = await mkdtemp(join(tmpdir(), 'false-success-'));
-  const base = deploymentConfig(upstream.url, DEMO_MAPPING_FILE, { timeoutMs: 5_000 });
-  sidecar = await buildApp(
-    { ...base, server: { ...base.server, requestDeadlineMs: 10_000 } },
-    loadMapping(DEMO_MAPPING_FILE),
-    {
-      idMapStore: await FileIdMapStore.open(join(dir, 'idmap.log')),
-      logger: pino({ level: 'silent' }),
-      retry: { baseDelayMs: 5, maxDelayMs: 50 },
-    },
-  );
-  await sidecar.ready();
+  faulty = await startFaultySidecar({
+    slowMs: SLOW_CREATE_MS,
+    timeoutMs: 5_000,
+    deadlineMs: 10_000,
+    idMapStore: await FileIdMapStore.open(join(dir, 'idmap.log')),
+  });
+  ({ upstream, sidecar } = faulty);
 });
 
 afterEach(() => {
@@ -80,8 +66,7 @@ afterEach(() => {
 });
 
 afterAll(async () => {
-  await sidecar?.close();
-  await upstream?.close();
+  await faulty?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -234,18 +219,18 @@ describe('one create per identity', () => {
   });
 
   it('an app that does not refuse duplicate logins still gets one account', async () => {
-    const lax = await startFaultyApp({
-      apiKey: UPSTREAM_API_KEY,
+    const laxDir = await mkdtemp(join(tmpdir(), 'false-success-lax-'));
+    const {
+      upstream: lax,
+      sidecar: app,
+      close,
+    } = await startFaultySidecar({
       slowMs: SLOW_CREATE_MS,
       uniqueLogins: false,
+      timeoutMs: 5_000,
+      deadlineMs: 10_000,
+      idMapStore: await FileIdMapStore.open(join(laxDir, 'idmap.log')),
     });
-    const laxDir = await mkdtemp(join(tmpdir(), 'false-success-lax-'));
-    const base = deploymentConfig(lax.url, DEMO_MAPPING_FILE, { timeoutMs: 5_000 });
-    const app = await buildApp(
-      { ...base, server: { ...base.server, requestDeadlineMs: 10_000 } },
-      loadMapping(DEMO_MAPPING_FILE),
-      { idMapStore: await FileIdMapStore.open(join(laxDir, 'idmap.log')), logger: pino({ level: 'silent' }) },
-    );
     try {
       lax.setSchedule(next('POST', /^\/api\/accounts$/, 'slowHeaders'));
       const first = send(app, 'POST', `${BASE_PATH}/Users`, { body: entraUser('lax@contoso.test') });
@@ -256,8 +241,7 @@ describe('one create per identity', () => {
       expect(results.map((r) => r.status).sort()).toEqual([201, 409]);
       expect([...lax.accounts.values()].filter((a) => a.login === 'lax@contoso.test')).toHaveLength(1);
     } finally {
-      await app.close();
-      await lax.close();
+      await close();
       await rm(laxDir, { recursive: true, force: true });
     }
   });

@@ -8,31 +8,20 @@
  * that the create call cannot carry `active` (users) nor `members` (groups).
  */
 
-import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../../src/app.js';
-import { MemoryIdMapStore } from '../../../src/idmap/memory-store.js';
-import { loadMapping } from '../../../src/mapping/load-mapping.js';
-import {
-  type FaultKind,
-  type FaultSchedule,
-  type FaultyApp,
-  startFaultyApp,
-} from '../../helpers/faulty-app.js';
+import type { FaultKind, FaultSchedule, FaultyApp } from '../../helpers/faulty-app.js';
+import { type FaultySidecar, startFaultySidecar } from '../../helpers/faulty-sidecar.js';
 import { scimErrorViolation } from '../../helpers/scim-invariants.js';
 import {
   BASE_PATH,
-  DEMO_MAPPING_FILE,
   demoMappingText,
-  deploymentConfig,
   entraUser,
   GROUP_SCHEMA,
   type ScimResource,
   send,
-  UPSTREAM_API_KEY,
 } from '../../helpers/sidecar.js';
 
-type FastifyApp = Awaited<ReturnType<typeof buildApp>>;
+type FastifyApp = FaultySidecar['sidecar'];
 
 /** mappings/demo.yaml with creates that cannot carry `active` and `members`. */
 function splitCreateMapping(): string {
@@ -57,20 +46,16 @@ function once(method: string, path: RegExp, kind: FaultKind): FaultSchedule {
 
 let upstream: FaultyApp;
 let sidecar: FastifyApp;
+let faulty: FaultySidecar;
 
 beforeAll(async () => {
-  upstream = await startFaultyApp({ apiKey: UPSTREAM_API_KEY, slowMs: 700 });
-  const base = deploymentConfig(upstream.url, DEMO_MAPPING_FILE, { timeoutMs: 300 });
-  sidecar = await buildApp(
-    { ...base, server: { ...base.server, requestDeadlineMs: 5_000 } },
-    loadMapping(DEMO_MAPPING_FILE, splitCreateMapping()),
-    {
-      idMapStore: new MemoryIdMapStore(),
-      logger: pino({ level: 'silent' }),
-      retry: { baseDelayMs: 5, maxDelayMs: 50 },
-    },
-  );
-  await sidecar.ready();
+  faulty = await startFaultySidecar({
+    slowMs: 700,
+    timeoutMs: 300,
+    deadlineMs: 5_000,
+    mappingText: splitCreateMapping(),
+  });
+  ({ upstream, sidecar } = faulty);
 });
 
 afterEach(() => {
@@ -78,8 +63,7 @@ afterEach(() => {
 });
 
 afterAll(async () => {
-  await sidecar?.close();
-  await upstream?.close();
+  await faulty?.close();
 });
 
 const post = (path: string, body: unknown) => send(sidecar, 'POST', `${BASE_PATH}${path}`, { body });
