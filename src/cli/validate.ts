@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import { ConfigError } from '../config/config-error.js';
+import { ConfigError, type ConfigIssue, formatIssue } from '../config/config-error.js';
 import { loadConfig } from '../config/load-config.js';
 import { readYamlSource } from '../config/yaml-source.js';
 import { loadMapping } from '../mapping/load-mapping.js';
@@ -26,14 +26,23 @@ export function validateCommand(
     try {
       const mapping = loadMapping(mappingFile);
       const types = Object.keys(mapping.resources).join(', ');
-      if (problems.length === 0)
-        return { ok: true, report: `OK: ${configFile} and ${mappingFile} (${mapping.app}: ${types})\n` };
+      if (problems.length === 0) {
+        const ok = `OK: ${configFile} and ${mappingFile} (${mapping.app}: ${types})\n`;
+        return { ok: true, report: `${ok}${formatWarnings(mapping.warnings ?? [])}` };
+      }
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       problems.push(error.message);
     }
   }
   return { ok: false, report: `${problems.join('\n')}\n` };
+}
+
+/** What is legal but probably not meant, after the OK line; nothing when there is none. */
+function formatWarnings(warnings: ConfigIssue[]): string {
+  if (warnings.length === 0) return '';
+  const count = warnings.length === 1 ? '1 warning' : `${warnings.length} warnings`;
+  return `${[`${count}:`, ...warnings.map((w) => `  ${formatIssue(w)}`)].join('\n')}\n`;
 }
 
 /** The mapping file a config names, read without validating the rest of the config. */

@@ -37,19 +37,26 @@ export function readYamlSource(file: string, text?: string): YamlSource {
 export function parseYamlSource(file: string, content: string): YamlSource {
   const lineCounter = new LineCounter();
   const doc = parseDocument(content, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((e) => {
-        const pos = lineCounter.linePos(e.pos[0]);
-        return {
-          file,
-          line: pos.line,
-          column: pos.col,
-          path: '',
-          message: `YAML syntax: ${firstLine(e.message)}`,
-        };
-      }),
-    );
+  // The first syntax error only: the parser's later errors are mostly its consequences (one
+  // unquoted `{appId}` in a `{ ... }` map yields hundreds), and they bury the one that matters.
+  const first = [...doc.errors].sort((a, b) => a.pos[0] - b.pos[0])[0];
+  if (first) {
+    const pos = lineCounter.linePos(first.pos[0]);
+    const more = doc.errors.length - 1;
+    const after =
+      more === 0
+        ? ''
+        : ` (${more} more YAML error${more === 1 ? '' : 's'} after it, most likely caused by it)`;
+    const issue: ConfigIssue = {
+      file,
+      line: pos.line,
+      column: pos.col,
+      path: '',
+      message: `YAML syntax: ${firstLine(first.message)}${after}`,
+    };
+    const fix = quotingFix(content.split(/\r?\n/)[pos.line - 1] ?? '');
+    if (fix) issue.fix = fix;
+    throw new ConfigError([issue]);
   }
   const locate = (path: PathSegment[], key = false) => {
     const node = findNode(doc, path, key);
@@ -97,6 +104,17 @@ function isNode(value: unknown): value is Node {
 
 export function formatPath(path: PathSegment[]): string {
   return path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+}
+
+/**
+ * Inside a `{ ... }` map, `{`, `}` and `,` end a plain value: `path: /users/{appId}` must be
+ * quoted there. The fix names the first such value on the line.
+ */
+function quotingFix(line: string): string | undefined {
+  if (!/:\s*\{/.test(line)) return undefined;
+  const value = /([\w-]+):[ \t]+([^'"\s{[,][^,]*?\{[^,}]*\}[^,}]*)/.exec(line);
+  if (!value?.[1] || !value[2]) return undefined;
+  return `quote the value: ${value[1]}: '${value[2].trim()}' (in a { ... } map, an unquoted { } or , ends the value)`;
 }
 
 function firstLine(message: string): string {

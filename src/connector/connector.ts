@@ -9,6 +9,7 @@ import type {
 } from '../mapping/mapping-types.js';
 import { ScimError, scimErrors } from '../scim/errors.js';
 import { ConcurrencyGate } from './concurrency-gate.js';
+import { answerBindings, followLink, type ListPage, nextOf } from './list-walk.js';
 import { type RenderInput, renderRequest } from './render-request.js';
 import { type RequestContext, remainingMs } from './request-context.js';
 import { DEFAULT_RETRY_POLICY, isRetryable, type RetryPolicy, retryDelayMs } from './retry-policy.js';
@@ -22,16 +23,19 @@ export interface OperationOutcome {
   result: unknown;
 }
 
-export interface ListPage {
-  items: unknown[];
-  /** Total across all pages when the app reports it. */
-  total: number | undefined;
-}
+export type { ListPage };
 
-/** Extra inputs for a call: a filter push-down adds query parameters or replaces the path. */
+/** An operation, or a sub-read of one (`get.members`: the sub-read `members` of `get`). */
+export type CallName = OperationName | `${OperationName}.${string}`;
+
+/**
+ * Extra inputs for a call: a filter push-down adds query parameters (replacing the call's own of
+ * the same name) or replaces the path; a next page link replaces path and query.
+ */
 export interface CallOptions {
   extraQuery?: Array<[string, Expression]>;
   pathOverride?: string;
+  link?: string;
 }
 
 /** One call to the app (one attempt, when retried). */
@@ -42,6 +46,11 @@ export interface UpstreamCallEvent {
   status: number | undefined;
   durationMs: number;
   attempt?: number;
+  /** The request as sent: method and path below the base URL (no query string: it may hold filter values). */
+  method?: string;
+  path?: string;
+  /** Why the attempt failed, as the SCIM error says it (the app's message, when it gave one). */
+  detail?: string;
 }
 
 /** Observes every call to the app (metrics, audit, logs). */
@@ -114,7 +123,7 @@ export class Connector {
   /** The request a call would send, without sending it (dry-run, tests). */
   async render(
     type: ResourceTypeName,
-    name: OperationName,
+    name: CallName,
     input: RenderInput,
     options: CallOptions = {},
   ): Promise<UpstreamRequest> {
@@ -129,13 +138,14 @@ export class Connector {
   async call(
     context: RequestContext,
     type: ResourceTypeName,
-    name: OperationName,
+    name: CallName,
     input: RenderInput,
     options: CallOptions = {},
   ): Promise<OperationOutcome> {
     const operation = this.requireOperation(type, name);
-    const request = await renderRequest(operation, input, options.extraQuery, options.pathOverride);
     const label = `${type}.${name}`;
+    const rendered = await renderRequest(operation, input, options.extraQuery, options.pathOverride);
+    const request = options.link ? followLink(rendered, options.link, this.client.baseUrl, label) : rendered;
     const rules = [...this.resource(type).errors, ...this.mapping.errors];
     const policy = this.resilience.retry;
     for (let attempt = 1; ; attempt++) {
@@ -144,7 +154,7 @@ export class Connector {
         throw scimErrors.unavailable(`The app did not complete ${label} within the request deadline`, 30);
       }
       let status: number | undefined;
-      let failure: ScimError;
+      let failure: ScimError | undefined;
       const started = performance.now();
       let admitted = false;
       try {
@@ -172,7 +182,10 @@ export class Connector {
           status,
           durationMs: performance.now() - started,
           attempt,
+          method: request.method,
+          path: request.path,
         };
+        if (failure) event.detail = failure.message;
         context.onUpstreamCall?.(event);
         this.observe(event);
       }
@@ -213,23 +226,30 @@ export class Connector {
     return { response, result };
   }
 
-  /** One page of the list operation: the items and, if the app reports it, the total. */
+  /**
+   * One page of a list-like call (`list`, or a sub-read): the items, the total if the app reports
+   * it, and the next page's link or cursor. `items` and `total` read the body, with the answer's
+   * `$status`, `$headers` and `$links` bound (totals in `X-Total-Count`).
+   */
   async listPage(
     context: RequestContext,
     type: ResourceTypeName,
     input: RenderInput,
     options: CallOptions = {},
+    name: CallName = 'list',
   ): Promise<ListPage> {
-    const operation = this.requireOperation(type, 'list');
-    const { response, result } = await this.call(context, type, 'list', input, options);
+    const operation = this.requireOperation(type, name);
+    const { response, result } = await this.call(context, type, name, input, options);
     // An unreadable page must not pass for "no results": the IdP would create a duplicate.
     if (response.unparsable)
-      throw scimErrors.badGateway(`The app answered ${type}.list with a body that is not JSON`);
-    const items = operation.items ? await operation.items.evaluate(response.body) : result;
-    const total = operation.total ? await operation.total.evaluate(response.body) : undefined;
+      throw scimErrors.badGateway(`The app answered ${type}.${name} with a body that is not JSON`);
+    const bindings = answerBindings(response);
+    const items = operation.items ? await operation.items.evaluate(response.body, bindings) : result;
+    const total = operation.total ? await operation.total.evaluate(response.body, bindings) : undefined;
     return {
       items: Array.isArray(items) ? items : items === undefined || items === null ? [] : [items],
-      total: typeof total === 'number' && Number.isFinite(total) ? total : undefined,
+      total: asCount(total),
+      next: await nextOf(operation, response),
     };
   }
 
@@ -259,9 +279,24 @@ export class Connector {
     }
   }
 
-  private requireOperation(type: ResourceTypeName, name: OperationName): CompiledOperation {
-    const operation = this.operation(type, name);
+  /** The compiled operation (or sub-read) a call name stands for; 501 when the mapping has none. */
+  operationFor(type: ResourceTypeName, name: CallName): CompiledOperation {
+    return this.requireOperation(type, name);
+  }
+
+  private requireOperation(type: ResourceTypeName, name: CallName): CompiledOperation {
+    const [parent, subRead] = name.split('.') as [OperationName, string | undefined];
+    const operation =
+      subRead === undefined
+        ? this.operation(type, parent)
+        : this.operation(type, parent)?.subReads.find((s) => s.field === subRead)?.operation;
     if (!operation) throw scimErrors.notImplemented(`The mapping declares no ${name} operation for ${type}`);
     return operation;
   }
+}
+
+/** A total as the app reports it: a number, or its text (headers: `X-Total-Count: 42`). */
+function asCount(value: unknown): number | undefined {
+  const count = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+  return typeof count === 'number' && Number.isFinite(count) ? count : undefined;
 }

@@ -4,18 +4,22 @@ import { mapLimit } from '../lib/map-limit.js';
 import type {
   CompiledFilterPushdown,
   CompiledResourceMapping,
-  OperationName,
+  IdSource,
   ResourceTypeName,
 } from '../mapping/mapping-types.js';
-import { formatAttrPath } from '../scim/attr-path.js';
+import { formatAttrPath, parseAttrPath } from '../scim/attr-path.js';
 import { isPlainObject } from '../scim/attributes.js';
 import { isScimError, scimErrors } from '../scim/errors.js';
 import type { AttrPath } from '../scim/filter/index.js';
 import type { ScimResource } from '../scim/schema-types.js';
-import type { CallOptions, Connector, OperationOutcome } from './connector.js';
+import type { CallName, CallOptions, Connector, OperationOutcome } from './connector.js';
+import { DEFAULT_APP_PAGE, type ListWindow, pagingValues, walkPages } from './list-walk.js';
+import { keyValue, pickByKey } from './member-key.js';
 import type { RenderInput } from './render-request.js';
 import type { RequestContext } from './request-context.js';
+import { isAnsweredFailure } from './translate-error.js';
 import type { UpstreamRequest } from './upstream-client.js';
+import { answeredRecordOrId, noIdInAnswer } from './written-id.js';
 
 /**
  * A record as the app holds it, read through the mapping: its app id, its SCIM view (toScim's
@@ -25,6 +29,8 @@ export interface AppView {
   appId: string;
   scim: ScimResource;
   record: Record<string, unknown>;
+  /** One of the app's own records (`protect`): never answered, matched, adopted or written through SCIM. */
+  protected?: true;
 }
 
 /**
@@ -42,7 +48,7 @@ export interface ChangePlan {
 
 /** One call of a plan, as `dry-run` and tests see it. */
 export interface PlannedCall {
-  operation: OperationName;
+  operation: CallName;
   input: RenderInput;
 }
 
@@ -73,6 +79,16 @@ export interface AppGateway {
   readonly dedicatedMembers: boolean;
   readonly keepsRecord: boolean;
   readonly preserve: readonly string[];
+  /** The mapping declares `protect`: a write must first read the record to know it may. */
+  readonly protects: boolean;
+  /** Group: the User attribute the app's member values are (`members.key`); undefined: app ids. */
+  readonly memberKey: string | undefined;
+  /** The member key (`members.key`) a User's SCIM view yields, as the app's member lists carry it. */
+  memberKeyIn(scim: ScimResource): string | undefined;
+  /** Group with a member key: the key of the user `userAppId`, read from the app. */
+  readMemberKey(context: RequestContext, userAppId: string): Promise<string | undefined>;
+  /** Group with a member key: the user whose key is `key`, searched by the app; undefined: none, or several. */
+  findMember(context: RequestContext, key: string): Promise<AppView | undefined>;
   canFind(path: AttrPath): boolean;
   read(context: RequestContext, appId: string, withMembers: boolean): Promise<AppView>;
   readIfPresent(context: RequestContext, appId: string, withMembers: boolean): Promise<AppView | undefined>;
@@ -102,8 +118,8 @@ export interface AppGateway {
   remove(context: RequestContext, appId: string): Promise<void>;
 }
 
-/** Page size used to walk an app's list when the mapping does not state one. */
-const DEFAULT_APP_PAGE = 100;
+/** Most users one search for a member key may answer. */
+const MEMBER_SEARCH_MAX = 100;
 /** Loops over members and records yield to the event loop this often. */
 const YIELD_EVERY = 1_000;
 /** Attributes the adapter sets itself; toScim's output never does. */
@@ -151,6 +167,40 @@ export class ResourceGateway implements AppGateway {
     return this.mapping.preserve;
   }
 
+  get protects(): boolean {
+    return this.mapping.protect !== undefined;
+  }
+
+  get memberKey(): string | undefined {
+    return this.type === 'Group' ? this.mapping.memberKey : undefined;
+  }
+
+  memberKeyIn(scim: ScimResource): string | undefined {
+    const key = this.connector.mapping.resources.Group?.memberKey;
+    return key === undefined ? undefined : keyValue(scim, key);
+  }
+
+  async readMemberKey(context: RequestContext, userAppId: string): Promise<string | undefined> {
+    const users = new ResourceGateway(this.connector, 'User');
+    const view = await users.readIfPresent(context, userAppId, false);
+    return view && !view.protected ? users.memberKeyIn(view.scim) : undefined;
+  }
+
+  async findMember(context: RequestContext, key: string): Promise<AppView | undefined> {
+    const path = this.memberKey === undefined ? undefined : parseAttrPath(this.memberKey);
+    if (!path) return undefined;
+    const users = new ResourceGateway(this.connector, 'User');
+    const needs: ListNeeds = {
+      withMembers: false,
+      needs: () => false,
+      maxScan: MEMBER_SEARCH_MAX,
+      fanOut: 1,
+      overBudget: `The app's search for the member ${key} answers more than ${MEMBER_SEARCH_MAX} users`,
+    };
+    const found = (await users.find(context, path, key, needs)) ?? [];
+    return pickByKey(found, key, (view) => users.memberKeyIn(view.scim));
+  }
+
   /** Whether an equality on this attribute is searched by the app itself. */
   canFind(path: AttrPath): boolean {
     return this.pushdownFor(path) !== undefined;
@@ -165,7 +215,51 @@ export class ResourceGateway implements AppGateway {
     const { result } = await this.connector.call(context, this.type, 'get', { appId, withMembers });
     if (!isPlainObject(result))
       throw scimErrors.badGateway(`The app returned no ${this.type} record for ${appId}`);
-    return this.view(result);
+    return this.view(await this.withSubReads(context, result, appId, withMembers));
+  }
+
+  /**
+   * The record with the results of `get`'s sub-reads merged in, each under its key; a sub-read
+   * for members is made only when the request needs them. A 404 from a sub-read is the app's
+   * fault (it has the record), never the record's absence.
+   */
+  private async withSubReads(
+    context: RequestContext,
+    record: Record<string, unknown>,
+    appId: string,
+    withMembers: boolean,
+  ): Promise<Record<string, unknown>> {
+    const subReads = this.mapping.operations.get.subReads.filter((sub) => withMembers || !sub.forMembers);
+    if (subReads.length === 0) return record;
+    const input: RenderInput = { appId, withMembers, record };
+    const results = await Promise.all(
+      subReads.map(async (sub) => {
+        const name: CallName = `get.${sub.field}`;
+        try {
+          const { operation } = sub;
+          if (operation.items === undefined && operation.paging.mode === 'none')
+            return (await this.connector.call(context, this.type, name, input)).result;
+          const window = { from: 0, to: Number.POSITIVE_INFINITY };
+          return (await this.walk(context, name, input, {}, window)).items;
+        } catch (error) {
+          if (isScimError(error) && error.status === 404)
+            throw scimErrors.badGateway(
+              `The app answered 404 to ${this.type}.${name} for ${appId}, which it has`,
+            );
+          throw error;
+        }
+      }),
+    );
+    const merged = { ...record };
+    subReads.forEach((sub, i) => {
+      merged[sub.field] = results[i];
+    });
+    return merged;
+  }
+
+  /** `get` reads the members with a sub-read, so an answer of create or update lacks them. */
+  private get readsMembersApart(): boolean {
+    return this.mapping.operations.get.subReads.some((sub) => sub.forMembers);
   }
 
   /** The record under `appId`, or undefined when the app answers 404. */
@@ -200,7 +294,7 @@ export class ResourceGateway implements AppGateway {
     const options: CallOptions = { extraQuery: pushdown.query };
     if (pushdown.path) options.pathOverride = pushdown.path;
     try {
-      return await this.scan(context, needs, { value }, options);
+      return unprotected(await this.scan(context, needs, { value }, options));
     } catch (error) {
       // A lookup endpoint (`/users/by-login/{value}`) answers 404 when nothing matches.
       if (pushdown.path && isScimError(error) && error.status === 404) return [];
@@ -209,13 +303,14 @@ export class ResourceGateway implements AppGateway {
   }
 
   /** Every record the list call yields (all pages), within `needs.maxScan`. */
-  scanAll(context: RequestContext, needs: ListNeeds): Promise<AppView[]> {
-    return this.scan(context, needs, {}, {});
+  async scanAll(context: RequestContext, needs: ListNeeds): Promise<AppView[]> {
+    return unprotected(await this.scan(context, needs, {}, {}));
   }
 
   /**
    * Records `offset` to `offset + count` of the app's list and the app's total, when the app pages
-   * and counts (`pageSize` and `total`); undefined when it cannot.
+   * and counts (`paging` and `total`); undefined when it cannot. Page-number apps are read a whole
+   * page at a time and the window cut out; link and cursor apps are walked from the start.
    */
   async page(
     context: RequestContext,
@@ -224,23 +319,20 @@ export class ResourceGateway implements AppGateway {
     needs: ListNeeds,
   ): Promise<{ views: AppView[]; total: number } | undefined> {
     const list = this.mapping.operations.list;
-    if (list.pageSize === undefined || list.total === undefined) return undefined;
-    const records: unknown[] = [];
-    let total = 0;
-    let at = offset;
-    const end = offset + count;
-    do {
-      const limit = Math.min(list.pageSize, Math.max(end - at, 1));
-      const page = await this.connector.listPage(context, this.type, {
-        withMembers: needs.withMembers,
-        ...paging(at, limit),
-      });
-      total = page.total ?? 0;
-      records.push(...page.items.slice(0, Math.max(0, end - at)));
-      at += page.items.length;
-      if (page.items.length < limit) break;
-    } while (at < end && at < total);
-    return { views: await this.complete(context, records, needs), total };
+    if (list.total === undefined || list.paging.mode === 'none') return undefined;
+    const { items, total } = await this.walk(
+      context,
+      'list',
+      { withMembers: needs.withMembers },
+      {},
+      {
+        from: offset,
+        to: offset + count,
+      },
+    );
+    const views = unprotected(await this.complete(context, items, needs));
+    // The app's total counts its protected records: totalResults may be that many too high.
+    return { views, total: total ?? offset + items.length };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -259,7 +351,8 @@ export class ResourceGateway implements AppGateway {
     const { call, followUp } = await this.planCreate(scim);
     const outcome = await this.connector.call(context, this.type, call.operation, call.input);
     const view = await this.createdRecord(context, outcome);
-    if (followUp.addMembers.length > 0) view.scim.members = scim.members;
+    if (followUp.addMembers.length > 0 || (this.readsMembersApart && view.scim.members === undefined))
+      view.scim.members = scim.members;
     if (followUp.active !== undefined) view.scim.active = followUp.active;
     return { view, followUp };
   }
@@ -271,6 +364,11 @@ export class ResourceGateway implements AppGateway {
     if (omits.has('members')) delete input.members;
     if (omits.has('active')) delete input.active;
     const app = await this.mapping.fromScim.evaluate(input);
+    if (await this.isProtected(app)) {
+      throw scimErrors.uniqueness(
+        `The app keeps this ${this.type} for itself (the mapping protects it); it cannot be provisioned`,
+      );
+    }
     const followUp: ChangePlan = { addMembers: [], removeMembers: [] };
     if (omits.has('members') && this.type === 'Group') followUp.addMembers = memberIds(scim.members);
     if (omits.has('active') && scim.active === false) followUp.active = false;
@@ -286,13 +384,51 @@ export class ResourceGateway implements AppGateway {
     value?: string | number,
   ): { call: PlannedCall; options: CallOptions; searched: boolean } {
     const pageSize = this.mapping.operations.list.pageSize ?? DEFAULT_APP_PAGE;
-    const input: RenderInput = { withMembers: true, ...paging(0, pageSize) };
+    const input: RenderInput = { withMembers: true, ...pagingValues(0, pageSize) };
     const pushdown = path === undefined ? undefined : this.pushdownFor(path);
     if (!pushdown || value === undefined)
       return { call: { operation: 'list', input }, options: {}, searched: false };
     const options: CallOptions = { extraQuery: pushdown.query };
     if (pushdown.path) options.pathOverride = pushdown.path;
     return { call: { operation: 'list', input: { ...input, value } }, options, searched: true };
+  }
+
+  /**
+   * The calls that read one record, as `dry-run` shows them: `get`, then each sub-read the request
+   * makes (its first page), with a note on when it is made and how its pages follow.
+   */
+  readCalls(appId: string, withMembers: boolean): Array<{ call: PlannedCall; note: string }> {
+    const get = this.mapping.operations.get;
+    const calls = [{ call: { operation: 'get', input: { appId, withMembers } } as PlannedCall, note: '' }];
+    for (const sub of get.subReads) {
+      if (sub.forMembers && !withMembers) continue;
+      const pageSize = sub.operation.pageSize ?? DEFAULT_APP_PAGE;
+      const input: RenderInput = { appId, withMembers, record: {}, ...pagingValues(0, pageSize) };
+      const when = sub.forMembers ? 'when the request needs members' : 'on every read';
+      calls.push({
+        call: { operation: `get.${sub.field}`, input },
+        note: ` (sub-read ${when}, merged as "${sub.field}"${withNote('; first page; ', this.pagingNote(`get.${sub.field}`))})`,
+      });
+    }
+    return calls;
+  }
+
+  /** How the pages of a list-like call follow the first one, for `dry-run`; empty for one call. */
+  pagingNote(name: CallName = 'list'): string {
+    const operation = this.connector.operationFor(this.type, name);
+    const size = operation.pageSize ?? DEFAULT_APP_PAGE;
+    switch (operation.paging.mode) {
+      case 'none':
+        return '';
+      case 'offset':
+        return `the next pages: offset + ${size}, until a short page or the total`;
+      case 'page':
+        return `the next pages: page + 1, ${size} a page, until a short page or the total`;
+      case 'next':
+        return 'the next pages: the link each answer names';
+      case 'cursor':
+        return 'the next pages: the cursor each answer names, as cursor';
+    }
   }
 
   /**
@@ -355,10 +491,10 @@ export class ResourceGateway implements AppGateway {
     }
     if (plan.active !== undefined)
       calls.push({ operation: plan.active ? 'activate' : 'deactivate', input: { appId } });
-    for (const memberAppId of plan.addMembers)
-      calls.push({ operation: 'addMember', input: { appId, memberAppId } });
-    for (const memberAppId of plan.removeMembers)
-      calls.push({ operation: 'removeMember', input: { appId, memberAppId } });
+    for (const member of plan.addMembers)
+      calls.push({ operation: 'addMember', input: { appId, ...this.memberInput(member) } });
+    for (const member of plan.removeMembers)
+      calls.push({ operation: 'removeMember', input: { appId, ...this.memberInput(member) } });
     return calls;
   }
 
@@ -387,7 +523,13 @@ export class ResourceGateway implements AppGateway {
       if (current) input.current = current.record;
       const outcome = await this.connector.call(context, this.type, 'update', input);
       calls++;
-      ({ appId: id, view } = await this.afterUpdate(context, outcome, appId, plan.update.app));
+      ({ appId: id, view } = await this.afterUpdate(
+        context,
+        outcome,
+        appId,
+        plan.update.app,
+        plan.update.scim,
+      ));
     }
     if (plan.active !== undefined) {
       await this.connector.call(context, this.type, plan.active ? 'activate' : 'deactivate', { appId: id });
@@ -404,7 +546,17 @@ export class ResourceGateway implements AppGateway {
 
   /** The view of an app record (a list item, an answer). */
   async view(record: Record<string, unknown>): Promise<AppView> {
-    return { appId: await this.appIdOf(record), scim: await this.toScim(record), record };
+    const view: AppView = { appId: await this.appIdOf(record), scim: await this.toScim(record), record };
+    if (await this.isProtected(record)) view.protected = true;
+    return view;
+  }
+
+  /** Whether `protect` holds for an app record (or the record a create would send). */
+  private async isProtected(record: unknown): Promise<boolean> {
+    const protect = this.mapping.protect;
+    if (!protect || !isPlainObject(record)) return false;
+    const value = await protect.evaluate(record);
+    return value !== undefined && value !== null && value !== false && value !== '' && value !== 0;
   }
 
   /** The app id a value yields through the mapping's id expression, or undefined when none. */
@@ -435,15 +587,16 @@ export class ResourceGateway implements AppGateway {
 
   /** The record a create returned, or a read when the app answered with only its id. */
   private async createdRecord(context: RequestContext, outcome: OperationOutcome): Promise<AppView> {
-    const { result } = outcome;
-    if (isPlainObject(result) && Object.keys(result).length > 1) return this.view(result);
-    const id = (await this.idNamedBy(outcome)) ?? undefined;
-    if (id === undefined) {
-      throw scimErrors.badGateway(
-        `The app's answer to ${this.type} create holds neither the record nor its id (set operations.create.response)`,
-      );
-    }
-    return this.read(context, id, true);
+    const source = this.mapping.operations.create.idFrom;
+    const answer = await this.answerOf(outcome, source);
+    if (answer.view) return answer.view;
+    if (answer.id !== undefined) return this.read(context, answer.id, true);
+    throw noIdInAnswer(this.type, source);
+  }
+
+  /** What an answer of create or update gives, as `idFrom` says (see {@link answeredRecordOrId}). */
+  private answerOf(outcome: OperationOutcome, source: IdSource | undefined) {
+    return answeredRecordOrId(outcome, source, this);
   }
 
   private async afterUpdate(
@@ -451,31 +604,21 @@ export class ResourceGateway implements AppGateway {
     outcome: OperationOutcome,
     appId: string,
     appAfter: unknown,
+    written?: ScimResource,
   ): Promise<{ appId: string; view: AppView | undefined }> {
-    const { result } = outcome;
-    if (isPlainObject(result) && Object.keys(result).length > 1) {
-      const view = await this.view(result);
-      return { appId: view.appId, view };
+    const answer = await this.answerOf(outcome, this.mapping.operations.update?.idFrom);
+    if (answer.view) {
+      if (this.readsMembersApart && answer.view.scim.members === undefined && isPlainObject(written))
+        answer.view.scim.members = written.members;
+      return { appId: answer.view.appId, view: answer.view };
     }
-    const named = await this.idNamedBy(outcome);
-    if (named !== undefined) return { appId: named, view: undefined };
+    if (answer.id !== undefined) return { appId: answer.id, view: undefined };
     // Nothing named: the id the new state yields differs only when the app keys records by a
     // field the update changed (a login). One read confirms it before the id map follows.
     const renamed = await this.appIdIfAny(appAfter);
     if (renamed === undefined || renamed === appId) return { appId, view: undefined };
     const view = await this.readIfPresent(context, renamed, true);
     return view ? { appId: view.appId, view } : { appId, view: undefined };
-  }
-
-  /** The id an answer names: a bare id, a small object the id expression reads, or Location. */
-  private async idNamedBy(outcome: OperationOutcome): Promise<string | undefined> {
-    const { result } = outcome;
-    if (typeof result === 'string' || typeof result === 'number') return String(result);
-    if (isPlainObject(result)) {
-      const id = await this.appIdIfAny(result);
-      if (id !== undefined) return id;
-    }
-    return idFromLocation(outcome.response.headers.location);
   }
 
   /**
@@ -490,11 +633,13 @@ export class ResourceGateway implements AppGateway {
     fanOut: number,
   ): Promise<number> {
     let groupExists: Promise<boolean> | undefined;
-    await mapLimit(members, fanOut, async (memberAppId) => {
+    await mapLimit(members, fanOut, async (member) => {
       try {
-        await this.connector.call(context, this.type, operation, { appId, memberAppId });
+        await this.connector.call(context, this.type, operation, { appId, ...this.memberInput(member) });
       } catch (error) {
-        if (!isScimError(error)) throw error;
+        // The app's own 409 or 404 means "already so"; a status a rule chose for a failure the
+        // app answered with a 2xx does not.
+        if (!isScimError(error) || isAnsweredFailure(error)) throw error;
         if (operation === 'addMember' && error.status === 409) return;
         if (operation !== 'removeMember' || error.status !== 404) throw error;
         groupExists ??= this.readIfPresent(context, appId, false).then((view) => view !== undefined);
@@ -502,6 +647,11 @@ export class ResourceGateway implements AppGateway {
       }
     });
     return members.length;
+  }
+
+  /** A member value as member calls see it: `memberKey` always, `memberAppId` when it is the app id. */
+  private memberInput(member: string): RenderInput {
+    return this.memberKey === undefined ? { memberAppId: member, memberKey: member } : { memberKey: member };
   }
 
   private pushdownFor(path: AttrPath): CompiledFilterPushdown | undefined {
@@ -517,28 +667,37 @@ export class ResourceGateway implements AppGateway {
     input: RenderInput,
     options: CallOptions,
   ): Promise<AppView[]> {
-    const list = this.mapping.operations.list;
-    const pageSize = list.pageSize ?? DEFAULT_APP_PAGE;
-    const records: unknown[] = [];
-    let offset = 0;
-    for (;;) {
-      const page = await this.connector.listPage(
-        context,
-        this.type,
-        { ...input, withMembers: needs.withMembers, ...paging(offset, pageSize) },
-        options,
-      );
-      records.push(...page.items);
-      if (records.length > needs.maxScan) throw scimErrors.tooMany(needs.overBudget);
-      offset += page.items.length;
-      const done =
-        list.pageSize === undefined ||
-        page.items.length < pageSize ||
-        page.items.length === 0 ||
-        (page.total !== undefined && offset >= page.total);
-      if (done) break;
-    }
-    return this.complete(context, records, needs);
+    const { items } = await this.walk(
+      context,
+      'list',
+      { ...input, withMembers: needs.withMembers },
+      options,
+      {
+        from: 0,
+        to: Number.POSITIVE_INFINITY,
+        max: { records: needs.maxScan, overBudget: () => scimErrors.tooMany(needs.overBudget) },
+      },
+    );
+    return this.complete(context, items, needs);
+  }
+
+  /** The records in `window` of a list-like call (the list, a sub-read), walking its pages. */
+  private walk(
+    context: RequestContext,
+    name: CallName,
+    input: RenderInput,
+    options: CallOptions,
+    window: ListWindow,
+  ): Promise<{ items: unknown[]; total: number | undefined }> {
+    const operation = this.connector.operationFor(this.type, name);
+    return walkPages(
+      operation,
+      (pageInput, link) =>
+        this.connector.listPage(context, this.type, pageInput, link ? { ...options, link } : options, name),
+      input,
+      window,
+      `${this.type}.${name}`,
+    );
   }
 
   /** Views of list items; items that lack an attribute the request needs (`itemsLack`) are read one by one. */
@@ -554,9 +713,14 @@ export class ResourceGateway implements AppGateway {
   }
 }
 
-/** Paging values for list expressions: 0-based offset, 1-based page, page size. */
-function paging(offset: number, limit: number): { offset: number; limit: number; page: number } {
-  return { offset, limit, page: Math.floor(offset / limit) + 1 };
+/** `lead` and `note` joined, or nothing when there is no note. */
+export function withNote(lead: string, note: string, end = ''): string {
+  return note === '' ? '' : `${lead}${note}${end}`;
+}
+
+/** The views that are not the app's own records (`protect`). */
+function unprotected(views: AppView[]): AppView[] {
+  return views.some((view) => view.protected) ? views.filter((view) => !view.protected) : views;
 }
 
 /** Member values (`{ value }` or bare ids) as strings, in order, each once. */
@@ -588,10 +752,4 @@ export function withoutNulls(resource: ScimResource): ScimResource {
     return value === null ? undefined : value;
   };
   return (clean(resource) as ScimResource | undefined) ?? {};
-}
-
-function idFromLocation(location: string | undefined): string | undefined {
-  if (!location) return undefined;
-  const last = location.split('?')[0]?.replace(/\/+$/, '').split('/').pop();
-  return last ? decodeURIComponent(last.replace(/\.json$/, '')) : undefined;
 }

@@ -28,7 +28,11 @@ export async function renderRequest(
   pathOverride?: string,
 ): Promise<UpstreamRequest> {
   const path = fillPath(pathOverride ?? operation.path, input, operation.name);
-  const query = [...(await renderPairs(operation.query, input)), ...(await renderPairs(extraQuery, input))];
+  // A push-down's parameters replace the call's own of the same name: sent twice, most apps
+  // read the first one and match nothing (a silent "no match", and the IdP creates a duplicate).
+  const replaced = new Set(extraQuery.map(([name]) => name));
+  const own = operation.query.filter(([name]) => !replaced.has(name));
+  const query = [...(await renderPairs(own, input)), ...(await renderPairs(extraQuery, input))];
   const headers = Object.fromEntries((await renderPairs(operation.headers, input)).map(checkHeader));
   const body = operation.body ? await operation.body.evaluate(input) : undefined;
   return { method: operation.method, path, query, headers, body };

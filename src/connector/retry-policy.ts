@@ -1,4 +1,5 @@
 import { isScimError, type ScimError } from '../scim/errors.js';
+import { isAnsweredFailure } from './translate-error.js';
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
@@ -27,6 +28,8 @@ export function isRetryable(
   upstreamStatus: number | undefined,
   safeToRetry: boolean,
 ): boolean {
+  // A 2xx an error rule calls a failure: the app answered, and may have applied part of it.
+  if (isAnsweredFailure(error)) return false;
   if (upstreamStatus === 429 || upstreamStatus === 503) return true;
   if (upstreamStatus === undefined && error.status === 503) return true; // not delivered (refused)
   if (!safeToRetry) return false;

@@ -5,6 +5,18 @@ import type { UpstreamResponse } from './upstream-client.js';
 const MAX_DETAIL_LENGTH = 300;
 
 /**
+ * A failure the app reported in a 2xx answer (`{"ok": false}`), matched by an error rule. The app
+ * answered and may have applied part of the write: such a failure is never retried, and a status
+ * its rule chose (409, 404) never counts as "already so" the way the app's own 409 or 404 does.
+ */
+export class AnsweredFailure extends ScimError {}
+
+/** Whether `error` is a failure the app reported in a 2xx answer. */
+export function isAnsweredFailure(error: unknown): boolean {
+  return error instanceof AnsweredFailure;
+}
+
+/**
  * Turns an app's failure into a SCIM error through one table: the mapping's rules (resource
  * rules, then app-wide rules) first, then the defaults below. The IdP only ever sees a short
  * message taken from a JSON body: never an HTML page, a stack trace or raw bytes.
@@ -14,13 +26,15 @@ export async function translateUpstreamError(
   rules: CompiledErrorRule[],
   operation: string,
 ): Promise<ScimError | undefined> {
+  const bindings = { status: response.status, headers: response.headers };
+  const answered = response.status >= 200 && response.status < 300;
   for (const rule of rules) {
     if (!rule.statuses.has(response.status)) continue;
-    if (rule.when && !truthy(await rule.when.evaluate(response.body ?? {}))) continue;
-    const detail = rule.detail ? await rule.detail.evaluate(response.body ?? {}) : undefined;
+    if (rule.when && !truthy(await rule.when.evaluate(response.body ?? {}, bindings))) continue;
+    const detail = rule.detail ? await rule.detail.evaluate(response.body ?? {}, bindings) : undefined;
     const status = rule.scimStatus ?? defaultStatus(response.status);
     const message = cleanDetail(detail) ?? describe(response, operation);
-    return new ScimError(
+    return new (answered ? AnsweredFailure : ScimError)(
       status,
       message,
       rule.scimType ?? defaultScimType(status),

@@ -272,14 +272,54 @@ function toId(param: string | undefined): number {
   return Number(param);
 }
 
-function pageParams(query: URLSearchParams): { offset: number; limit: number } {
+/**
+ * Offset/limit, or, when `page` or `per_page` is given, a 1-based page number and a page size
+ * (as WordPress and many others page). `byPage` says which style the caller used.
+ */
+function pageParams(query: URLSearchParams): { offset: number; limit: number; byPage: boolean } {
+  if (query.has('page') || query.has('per_page')) {
+    const page = nonNegativeInt(query.get('page'));
+    const perPage = nonNegativeInt(query.get('per_page'));
+    const fields: Record<string, string> = {};
+    if (page === null || page === 0) fields.page = 'must be a positive integer';
+    if (perPage === null || perPage === 0) fields.per_page = 'must be a positive integer';
+    if (Object.keys(fields).length > 0) throw new HttpError(400, { error: 'validation_failed', fields });
+    const limit = Math.min(perPage ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
+    return { offset: ((page ?? 1) - 1) * limit, limit, byPage: true };
+  }
   const fields: Record<string, string> = {};
   const offset = nonNegativeInt(query.get('offset'));
   if (offset === null) fields.offset = 'must be a non-negative integer';
   const limit = nonNegativeInt(query.get('limit'));
   if (limit === null) fields.limit = 'must be a non-negative integer';
   if (offset === null || limit === null) throw new HttpError(400, { error: 'validation_failed', fields });
-  return { offset: offset ?? 0, limit: Math.min(limit ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE) };
+  return { offset: offset ?? 0, limit: Math.min(limit ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE), byPage: false };
+}
+
+/**
+ * The headers of a list page: the total in `X-Total-Count`, and an RFC 8288 `Link` to the next
+ * page when there is one, in the paging style of the request.
+ */
+function pageHeaders(
+  req: IncomingMessage,
+  query: URLSearchParams,
+  paging: { offset: number; limit: number; byPage: boolean },
+  total: number,
+): Record<string, string> {
+  const headers: Record<string, string> = { 'X-Total-Count': String(total) };
+  const nextOffset = paging.offset + paging.limit;
+  if (paging.limit === 0 || nextOffset >= total) return headers;
+  const next = new URLSearchParams(query);
+  if (paging.byPage) {
+    next.set('page', String(nextOffset / paging.limit + 1));
+    next.set('per_page', String(paging.limit));
+  } else {
+    next.set('offset', String(nextOffset));
+    next.set('limit', String(paging.limit));
+  }
+  const path = (req.url ?? '/').split('?')[0];
+  headers.Link = `<http://${req.headers.host ?? 'localhost'}${path}?${next}>; rel="next"`;
+  return headers;
 }
 
 /** Undefined when absent or empty, null when not a non-negative integer. */
@@ -295,8 +335,9 @@ function param(query: URLSearchParams, name: string): string | undefined {
   return value === null || value === '' ? undefined : value;
 }
 
-const listAccounts: Handler = ({ query, store }) => {
-  const { offset, limit } = pageParams(query);
+const listAccounts: Handler = ({ req, query, store }) => {
+  const paging = pageParams(query);
+  const { offset, limit } = paging;
   const enabledRaw = param(query, 'enabled');
   if (enabledRaw !== undefined && enabledRaw !== 'true' && enabledRaw !== 'false') {
     throw new HttpError(400, { error: 'validation_failed', fields: { enabled: 'must be true or false' } });
@@ -309,12 +350,21 @@ const listAccounts: Handler = ({ query, store }) => {
     offset,
     limit,
   });
-  return { status: 200, json: result };
+  // Like WordPress: a page number past the last page is an error, not an empty page.
+  if (paging.byPage && offset > 0 && offset >= result.total)
+    throw new HttpError(400, { error: 'invalid_page', message: 'page is past the last page' });
+  return { status: 200, json: result, headers: pageHeaders(req, query, paging, result.total) };
 };
 
 const createAccount: Handler = async ({ req, store }) => {
   const account = store.createAccount(unwrap(await readJson(req), 'account'));
-  return { status: 201, json: { account }, headers: { Location: `/api/accounts/${account.id}` } };
+  const headers = { Location: `/api/accounts/${account.id}`, 'X-Account-Id': String(account.id) };
+  // RFC 7240 `Prefer: return=minimal`: a receipt instead of the record, as many apps answer.
+  if (/\breturn=minimal\b/i.test(String(req.headers.prefer ?? ''))) {
+    const receipt = { status: 'created', href: headers.Location, message: 'Account created' };
+    return { status: 201, json: receipt, headers };
+  }
+  return { status: 201, json: { account }, headers };
 };
 
 const getAccount: Handler = ({ params, store }) => {
@@ -328,6 +378,20 @@ const replaceAccount: Handler = async ({ req, params, store }) => {
   if (!store.getAccount(accountId)) return NOT_FOUND;
   const account = store.replaceAccount(accountId, unwrap(await readJson(req), 'account'));
   return { status: 200, json: { account } };
+};
+
+/**
+ * The old RPC-style update: applies what it can and answers 200 either way, saying in the body
+ * whether everything was applied (`ok`), and what was refused.
+ */
+const patchAccount: Handler = async ({ req, params, store }) => {
+  const accountId = toId(params[0]);
+  if (!store.getAccount(accountId)) return NOT_FOUND;
+  const { account, refused } = store.updateAccountFields(accountId, unwrap(await readJson(req), 'account'));
+  const errors = Object.entries(refused).map(([field, problem]) =>
+    problem.startsWith(field) ? problem : `${field} ${problem}`,
+  );
+  return { status: 200, json: errors.length === 0 ? { ok: true, account } : { ok: false, errors, account } };
 };
 
 const deleteAccount: Handler = ({ params, store }) => {
@@ -384,6 +448,39 @@ const addMember: Handler = async ({ req, params, store }) => {
   return NO_CONTENT;
 };
 
+/** The team's members by login: `{"logins": [...]}`, paged, the total in X-Total-Count. */
+const listLogins: Handler = ({ req, params, query, store }) => {
+  const paging = pageParams(query);
+  const result = store.teamLogins(toId(params[0]), paging.offset, paging.limit);
+  return {
+    status: 200,
+    json: { logins: result.items },
+    headers: pageHeaders(req, query, paging, result.total),
+  };
+};
+
+const addLogin: Handler = async ({ req, params, store }) => {
+  const teamId = toId(params[0]);
+  if (!store.getTeam(teamId)) return NOT_FOUND;
+  const login = unwrap(await readJson(req), 'login');
+  if (typeof login !== 'string' || login === '') {
+    throw new HttpError(400, { error: 'validation_failed', fields: { login: 'is required' } });
+  }
+  store.addTeamMemberByLogin(teamId, login);
+  return NO_CONTENT;
+};
+
+const removeLogin: Handler = ({ params, store }) => {
+  let login: string;
+  try {
+    login = decodeURIComponent(params[1] ?? '');
+  } catch {
+    return NOT_FOUND;
+  }
+  store.removeTeamMemberByLogin(toId(params[0]), login);
+  return NO_CONTENT;
+};
+
 const removeMember: Handler = ({ params, store }) => {
   store.removeTeamMember(toId(params[0]), toId(params[1]));
   return NO_CONTENT;
@@ -403,7 +500,7 @@ const ROUTES: Route[] = [
   { pattern: /^\/api\/accounts$/, methods: { GET: listAccounts, POST: createAccount } },
   {
     pattern: /^\/api\/accounts\/(\d{1,15})$/,
-    methods: { GET: getAccount, PUT: replaceAccount, DELETE: deleteAccount },
+    methods: { GET: getAccount, PUT: replaceAccount, PATCH: patchAccount, DELETE: deleteAccount },
   },
   { pattern: /^\/api\/accounts\/(\d{1,15})\/disable$/, methods: { POST: setEnabled(false) } },
   { pattern: /^\/api\/accounts\/(\d{1,15})\/enable$/, methods: { POST: setEnabled(true) } },
@@ -411,4 +508,7 @@ const ROUTES: Route[] = [
   { pattern: /^\/api\/teams\/(\d{1,15})$/, methods: { GET: getTeam, PUT: replaceTeam, DELETE: deleteTeam } },
   { pattern: /^\/api\/teams\/(\d{1,15})\/members$/, methods: { POST: addMember } },
   { pattern: /^\/api\/teams\/(\d{1,15})\/members\/(\d{1,15})$/, methods: { DELETE: removeMember } },
+  // The same membership, by login (the team's other API).
+  { pattern: /^\/api\/teams\/(\d{1,15})\/logins$/, methods: { GET: listLogins, POST: addLogin } },
+  { pattern: /^\/api\/teams\/(\d{1,15})\/logins\/([^/]+)$/, methods: { DELETE: removeLogin } },
 ];

@@ -99,6 +99,18 @@ export const MAX_LOGIN_LENGTH = 64;
 
 const LOGIN_PATTERN = /^[A-Za-z0-9._@-]+$/;
 
+/** The fields of an account a client may write. */
+const WRITABLE_FIELDS = new Set([
+  'login',
+  'first_name',
+  'last_name',
+  'email',
+  'phone',
+  'department',
+  'title',
+  'enabled',
+]);
+
 /** Why a store operation was refused; the HTTP layer maps it to 400, 409 or 404. */
 export type DemoStoreErrorCode = 'validation_failed' | 'conflict' | 'not_found';
 
@@ -289,6 +301,33 @@ export class DemoStore {
   }
 
   /**
+   * A lenient partial update, as some legacy APIs make: each given field that is valid on its own
+   * is applied, the others are refused and left as they were. Unknown fields are ignored.
+   * @returns the account as it now is, and the refused fields (field name → problem).
+   * @throws DemoStoreError `not_found`, or `validation_failed` when the input is not an object.
+   */
+  updateAccountFields(id: number, input: unknown): { account: Account; refused: Record<string, string> } {
+    const existing = this.requireAccount(id);
+    if (!isRecord(input)) throw validationFailed({ account: 'is required' });
+    const refused: Record<string, string> = {};
+    for (const [name, value] of Object.entries(input)) {
+      if (!WRITABLE_FIELDS.has(name)) continue;
+      const { id: _id, created_at: _c, updated_at: _u, ...current } = existing;
+      try {
+        const fields = parseAccountFields({ ...current, [name]: value });
+        this.assertAccountUnique(fields, id);
+        this.unindexAccount(existing);
+        Object.assign(existing, fields, { updated_at: this.bump(existing.updated_at) });
+        this.indexAccount(existing);
+      } catch (error) {
+        if (!(error instanceof DemoStoreError)) throw error;
+        refused[name] = error.fields?.[name] ?? error.message;
+      }
+    }
+    return { account: { ...existing }, refused };
+  }
+
+  /**
    * Enables or disables the account; a no-op (no timestamp change) when it is already so.
    * @throws DemoStoreError `not_found`.
    */
@@ -374,6 +413,38 @@ export class DemoStore {
    */
   removeTeamMember(teamId: number, accountId: number): void {
     this.requireTeam(teamId).members.delete(accountId);
+  }
+
+  /**
+   * The logins of the team's members, in the order they joined, paged: the member list of the
+   * team's other API, which knows accounts by login.
+   * @throws DemoStoreError `not_found` for the team.
+   */
+  teamLogins(teamId: number, offset?: number, limit?: number): Page<string> {
+    const team = this.requireTeam(teamId);
+    const logins = [...team.members].flatMap((id) => this.accounts.get(id)?.login ?? []);
+    return page(logins, offset, limit);
+  }
+
+  /**
+   * Adds the account with this login (any case) to the team; a no-op when it is already a member.
+   * @throws DemoStoreError `not_found` for the team, `validation_failed` for an unknown login.
+   */
+  addTeamMemberByLogin(teamId: number, login: string): void {
+    const team = this.requireTeam(teamId);
+    const id = this.loginIndex.get(login.toLowerCase());
+    if (id === undefined) throw validationFailed({ login: `unknown account ${login}` });
+    team.members.add(id);
+  }
+
+  /**
+   * Removes the account with this login (any case) from the team; a no-op when it is not a member.
+   * @throws DemoStoreError `not_found` for the team.
+   */
+  removeTeamMemberByLogin(teamId: number, login: string): void {
+    const team = this.requireTeam(teamId);
+    const id = this.loginIndex.get(login.toLowerCase());
+    if (id !== undefined) team.members.delete(id);
   }
 
   /**

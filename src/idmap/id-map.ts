@@ -32,6 +32,8 @@ export class IdMap {
   private readonly byAppId = new Map<string, string>();
   /** `type\0externalId` → scimId, for cached entries only. */
   private readonly byExternalId = new Map<string, string>();
+  /** `type\0memberKey` → scimId, for cached entries only (never asked of the store). */
+  private readonly byMemberKey = new Map<string, string>();
   private hits = 0;
   private misses = 0;
   private writeSeq = 0;
@@ -77,6 +79,15 @@ export class IdMap {
     const cached = this.lookup(this.byExternalId, resourceType, externalId);
     if (cached?.externalId === externalId) return this.hit(cached);
     return this.load(() => this.store.findByExternalId(resourceType, externalId));
+  }
+
+  /**
+   * The entry whose `memberKey` is `key`, among the entries this process has cached; undefined
+   * when none is (the store keeps no index of member keys: the caller asks the app instead).
+   */
+  findCachedByMemberKey(resourceType: ResourceTypeName, key: string): IdMapEntry | undefined {
+    const cached = this.lookup(this.byMemberKey, resourceType, key);
+    return cached?.memberKey === key ? this.hit(cached) : undefined;
   }
 
   /** Resolves once the store has made the write durable. */
@@ -178,6 +189,7 @@ export class IdMap {
     this.byAppId.set(cacheKey(resourceType, entry.appId), scimId);
     if (entry.externalId !== undefined)
       this.byExternalId.set(cacheKey(resourceType, entry.externalId), scimId);
+    if (entry.memberKey !== undefined) this.byMemberKey.set(cacheKey(resourceType, entry.memberKey), scimId);
   }
 
   /** Only removes keys still pointing at this entry: another entry may have taken them over. */
@@ -185,6 +197,10 @@ export class IdMap {
     const { resourceType, scimId } = entry;
     const appKey = cacheKey(resourceType, entry.appId);
     if (this.byAppId.get(appKey) === scimId) this.byAppId.delete(appKey);
+    if (entry.memberKey !== undefined) {
+      const memberKey = cacheKey(resourceType, entry.memberKey);
+      if (this.byMemberKey.get(memberKey) === scimId) this.byMemberKey.delete(memberKey);
+    }
     if (entry.externalId === undefined) return;
     const externalKey = cacheKey(resourceType, entry.externalId);
     if (this.byExternalId.get(externalKey) === scimId) this.byExternalId.delete(externalKey);

@@ -34,6 +34,11 @@ export interface IdMapEntry {
    */
   memberDisplays?: Record<string, string>;
   /**
+   * Users, when the app knows group members by another key than the app id (`members.key`): that
+   * key as the app's member lists carry it (a login), so that member writes need no read.
+   */
+  memberKey?: string;
+  /**
    * Set when a SCIM DELETE only disabled the record in the app (`keepsRecord`): the resource is
    * gone for SCIM clients, but the record is still known so it does not come back under a new id.
    */

@@ -18,9 +18,12 @@ import {
   type CompiledMapping,
   type CompiledOperation,
   type CompiledResourceMapping,
+  type CompiledSubRead,
   type HttpMethod,
+  type IdSource,
   type OperationName,
   PATH_PLACEHOLDERS,
+  type Paging,
   type ResourceTypeName,
 } from './mapping-types.js';
 
@@ -39,6 +42,10 @@ interface RawOperation {
   items?: string;
   total?: string;
   pageSize?: number;
+  paging?: 'none' | 'offset' | 'page' | { next: string } | { cursor: string };
+  idFrom?: 'response' | 'location' | { header: string };
+  subReads?: Record<string, RawOperation>;
+  for?: 'members';
   itemsLack?: string[];
   omits?: Array<'active' | 'members'>;
   keepsRecord?: boolean;
@@ -59,6 +66,8 @@ interface RawResource {
   attributes?: string[];
   filters?: Record<string, { query: ExpressionMap; path?: string }>;
   errors?: RawErrorRule[];
+  protect?: string;
+  members?: { key: string };
   operations: Partial<Record<OperationName, RawOperation>>;
 }
 interface RawMapping {
@@ -80,11 +89,16 @@ export function loadMapping(file: string, text?: string): CompiledMapping {
   const compiler = new MappingCompiler(source);
   const mapping = compiler.compile(source.data as RawMapping);
   if (compiler.issues.length > 0) throw new ConfigError(compiler.issues);
+  if (compiler.warnings.length > 0) mapping.warnings = compiler.warnings;
   return mapping;
 }
 
+/** Operations whose answer may name the app id of the record they wrote. */
+const NAMES_ITS_ID = new Set(['create', 'update']);
+
 class MappingCompiler {
   readonly issues: ConfigIssue[] = [];
+  readonly warnings: ConfigIssue[] = [];
 
   constructor(private readonly source: YamlSource) {}
 
@@ -94,6 +108,7 @@ class MappingCompiler {
       const resource = raw.resources[type];
       if (resource) resources[type] = this.resource(type, resource);
     }
+    this.checkMemberKey(raw, resources);
     return {
       file: this.source.file,
       app: raw.app,
@@ -110,6 +125,7 @@ class MappingCompiler {
       operations[name] = this.operation(name, op, [...at, 'operations', name]);
     }
     this.checkOperations(type, operations, [...at, 'operations']);
+    const listQuery = new Set(Object.keys(raw.operations.list?.query ?? {}));
     const filters = new Map<string, CompiledFilterPushdown>();
     for (const [attribute, pushdown] of Object.entries(raw.filters ?? {})) {
       const path = [...at, 'filters', attribute];
@@ -124,6 +140,16 @@ class MappingCompiler {
         );
       }
       if (pushdown.path) this.checkPlaceholders(pushdown.path, [...path, 'path']);
+      for (const name of Object.keys(pushdown.query).filter((n) => listQuery.has(n))) {
+        this.warnings.push(
+          this.source.issue(
+            [...path, 'query', name],
+            `the list call sets '${name}' too; a search sends the push-down's value in its place`,
+            `remove '${name}' from operations.list.query if the list call should not send it either`,
+            { atKey: true },
+          ),
+        );
+      }
       filters.set(attribute.toLowerCase(), {
         query: this.expressionMap(pushdown.query, [...path, 'query']),
         path: pushdown.path,
@@ -141,6 +167,8 @@ class MappingCompiler {
       attributes: raw.attributes ?? advertisedAttributes(type, toScim, raw.preserve ?? []),
       filters,
       errors: this.errorRules(raw.errors, [...at, 'errors']),
+      protect: this.optional(raw.protect, [...at, 'protect']),
+      memberKey: raw.members?.key,
       // The schema requires create, get and list, so they are present once it passed.
       operations: { ...operations, create: create!, get: get!, list: list! },
     };
@@ -211,6 +239,7 @@ class MappingCompiler {
 
   private operation(name: string, raw: RawOperation, at: PathSegment[]): CompiledOperation {
     this.checkPlaceholders(raw.path, [...at, 'path']);
+    this.checkPlacement(name, raw, at);
     return {
       name,
       method: raw.method,
@@ -223,10 +252,123 @@ class MappingCompiler {
       items: this.optional(raw.items, [...at, 'items']),
       total: this.optional(raw.total, [...at, 'total']),
       pageSize: raw.pageSize,
+      paging: this.paging(raw, at),
+      idFrom: idSource(raw.idFrom),
+      subReads: this.subReads(name, raw.subReads, at),
       itemsLack: (raw.itemsLack ?? []).map((a) => a.toLowerCase()),
       omits: new Set(raw.omits ?? []),
       keepsRecord: raw.keepsRecord ?? false,
     };
+  }
+
+  /** Keys that belong to some operations only (the schema lists them for all). */
+  private checkPlacement(name: string, raw: RawOperation, at: PathSegment[]): void {
+    const isSubRead = name.includes('.');
+    const misplaced = (key: string, where: string) =>
+      this.issues.push(
+        this.source.issue([...at, key], `${key} belongs to ${where}, not to ${name}`, `remove ${key} here`, {
+          atKey: true,
+        }),
+      );
+    if (raw.paging !== undefined && name !== 'list' && !isSubRead) misplaced('paging', 'list and sub-reads');
+    if (raw.idFrom !== undefined && !NAMES_ITS_ID.has(name)) misplaced('idFrom', 'create and update');
+    if (raw.subReads !== undefined && name !== 'get') misplaced('subReads', 'get');
+    if (raw.for !== undefined && !isSubRead) misplaced('for', 'sub-reads');
+    const mode = typeof raw.paging === 'string' ? raw.paging : undefined;
+    if ((mode === 'page' || mode === 'offset') && raw.pageSize === undefined) {
+      this.issues.push(
+        this.source.issue(
+          [...at, 'paging'],
+          `paging: ${mode} needs pageSize`,
+          'add pageSize: the most records the app returns per call',
+        ),
+      );
+    }
+  }
+
+  /**
+   * The declared paging, or the one `pageSize` implies: offset/limit, or page numbers when the
+   * call's query uses `page` and not `offset`; without pageSize, one call.
+   */
+  private paging(raw: RawOperation, at: PathSegment[]): Paging {
+    const declared = raw.paging;
+    if (declared === undefined) {
+      if (raw.pageSize === undefined) return { mode: 'none' };
+      const query = Object.values(raw.query ?? {}).join('\n');
+      return { mode: /\bpage\b/.test(query) && !/\boffset\b/.test(query) ? 'page' : 'offset' };
+    }
+    if (typeof declared === 'string') return { mode: declared };
+    if ('next' in declared)
+      return { mode: 'next', next: this.expression(declared.next, [...at, 'paging', 'next']) };
+    return { mode: 'cursor', cursor: this.expression(declared.cursor, [...at, 'paging', 'cursor']) };
+  }
+
+  private subReads(
+    name: string,
+    raw: Record<string, RawOperation> | undefined,
+    at: PathSegment[],
+  ): CompiledSubRead[] {
+    if (name.includes('.')) return [];
+    return Object.entries(raw ?? {}).map(([field, sub]) => {
+      const path = [...at, 'subReads', field];
+      if (sub.subReads !== undefined) {
+        this.issues.push(
+          this.source.issue(
+            [...path, 'subReads'],
+            'a sub-read cannot have sub-reads of its own',
+            'move it up, beside this one',
+            {
+              atKey: true,
+            },
+          ),
+        );
+      }
+      return {
+        field,
+        operation: this.operation(`${name}.${field}`, sub, path),
+        forMembers: sub.for === 'members',
+      };
+    });
+  }
+
+  /** `members.key`: Group only, a User attribute the User mapping can search (one push-down per member). */
+  private checkMemberKey(raw: RawMapping, resources: CompiledMapping['resources']): void {
+    const user = raw.resources.User?.members;
+    if (user) {
+      this.issues.push(
+        this.source.issue(
+          ['resources', 'User', 'members'],
+          'members belongs to Group',
+          'move it under resources.Group',
+          {
+            atKey: true,
+          },
+        ),
+      );
+    }
+    const key = raw.resources.Group?.members?.key;
+    if (key === undefined) return;
+    const at = ['resources', 'Group', 'members', 'key'];
+    const path = parseAttrPath(key);
+    if (!path || path.attribute.toLowerCase() === 'id') {
+      this.issues.push(
+        this.source.issue(
+          at,
+          `'${key}' is not a User attribute a member can be known by`,
+          'e.g. userName or emails.value',
+        ),
+      );
+      return;
+    }
+    if (!resources.User?.filters.has(key.toLowerCase())) {
+      this.issues.push(
+        this.source.issue(
+          at,
+          `members are known by ${key}, but the User mapping cannot search it`,
+          `declare resources.User.filters.${key}: the adapter finds a member it does not know by that search`,
+        ),
+      );
+    }
   }
 
   private checkPlaceholders(template: string, at: PathSegment[]): void {
@@ -284,7 +426,18 @@ class MappingCompiler {
 }
 
 /** Expressions that turn what the app answered into SCIM: a failure there is the app's answer. */
-const READS_APP_DATA = new Set(['toScim', 'id', 'response', 'items', 'total', 'when', 'detail']);
+const READS_APP_DATA = new Set([
+  'toScim',
+  'id',
+  'response',
+  'items',
+  'total',
+  'when',
+  'detail',
+  'paging',
+  'protect',
+  'subReads',
+]);
 
 /**
  * A run-time failure of an expression (a `$error(...)` call, a type error) becomes a SCIM error
@@ -307,4 +460,10 @@ function withFailureMeaning(expression: Expression, at: PathSegment[]): Expressi
       }
     },
   };
+}
+
+function idSource(raw: RawOperation['idFrom']): IdSource | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw === 'string') return { from: raw };
+  return { from: 'header', header: raw.header.toLowerCase() };
 }

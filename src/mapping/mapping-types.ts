@@ -1,3 +1,4 @@
+import type { ConfigIssue } from '../config/config-error.js';
 import type { ScimType } from '../scim/errors.js';
 import type { Expression } from './expression.js';
 
@@ -16,7 +17,28 @@ export type OperationName =
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** Placeholders a path template may use; their values are URL-encoded. */
-export const PATH_PLACEHOLDERS = ['appId', 'memberAppId', 'value'] as const;
+export const PATH_PLACEHOLDERS = ['appId', 'memberAppId', 'memberKey', 'value'] as const;
+
+/**
+ * How a list call (or a sub-read) walks the app's pages: by 0-based offset, by 1-based page
+ * number, by a link to the next page, by a cursor, or not at all (one call answers everything).
+ * `next` and `cursor` read the answer (body; `$headers`, `$status` and `$links` bound).
+ */
+export type Paging =
+  | { mode: 'none' | 'offset' | 'page' }
+  | { mode: 'next'; next: Expression }
+  | { mode: 'cursor'; cursor: Expression };
+
+/** Where the answer of a create or update names the record's app id. */
+export type IdSource = { from: 'response' } | { from: 'location' } | { from: 'header'; header: string };
+
+/** A further call whose result is merged into the record under `field` before toScim sees it. */
+export interface CompiledSubRead {
+  field: string;
+  operation: CompiledOperation;
+  /** Made only when the request needs the group's members. */
+  forMembers: boolean;
+}
 
 export interface CompiledOperation {
   name: string;
@@ -31,6 +53,12 @@ export interface CompiledOperation {
   items: Expression | undefined;
   total: Expression | undefined;
   pageSize: number | undefined;
+  /** list and sub-reads: how pages are walked (declared, or inferred from pageSize and the query). */
+  paging: Paging;
+  /** create and update: where the answer names the app id; undefined: the record, a bare id or Location. */
+  idFrom: IdSource | undefined;
+  /** get only: further calls merged into the record. */
+  subReads: CompiledSubRead[];
   /** list only: lower-cased SCIM attributes list items lack; items are then read one by one when needed. */
   itemsLack: string[];
   omits: ReadonlySet<'active' | 'members'>;
@@ -68,6 +96,13 @@ export interface CompiledResourceMapping {
   /** Keyed by the lower-cased SCIM attribute path, e.g. `username`, `emails.value`. */
   filters: Map<string, CompiledFilterPushdown>;
   errors: CompiledErrorRule[];
+  /** Records it holds true for are the app's own (system, admin accounts): never seen through SCIM. */
+  protect: Expression | undefined;
+  /**
+   * Group only: the User attribute (a SCIM path such as `userName`) the app's member values are,
+   * when they are not the members' app ids.
+   */
+  memberKey: string | undefined;
   operations: Partial<Record<OperationName, CompiledOperation>> & {
     create: CompiledOperation;
     get: CompiledOperation;
@@ -77,6 +112,8 @@ export interface CompiledResourceMapping {
 
 export interface CompiledMapping {
   file: string;
+  /** What `validate` warns about: legal, but probably not what was meant. */
+  warnings?: ConfigIssue[];
   app: string;
   health: CompiledOperation | undefined;
   errors: CompiledErrorRule[];

@@ -20,8 +20,9 @@ export class RecordReader {
   ) {}
 
   /**
-   * The app's record for `entry`, or undefined once its absence is confirmed. `entry` is updated in
-   * place (and stored) when its missing mark is set or cleared.
+   * The app's record for `entry`, or undefined once its absence is confirmed or when the record is
+   * one the mapping protects. `entry` is updated in place (and stored) when its missing mark is
+   * set or cleared.
    */
   async recordOf(
     context: RequestContext,
@@ -29,6 +30,8 @@ export class RecordReader {
     withMembers: boolean,
   ): Promise<AppView | undefined> {
     let record = await this.gateway.readIfPresent(context, entry.appId, withMembers);
+    // The app's own record (`protect`): there for the app, never for SCIM; not missing either.
+    if (record?.protected) return undefined;
     // An entry already marked missing had its absence confirmed once: one read is its re-check.
     if (record === undefined && entry.missingSince === undefined) {
       await this.pauseBeforeRecheck(context);

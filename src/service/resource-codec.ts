@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { AppView } from '../connector/gateway.js';
+import type { AppGateway, AppView } from '../connector/gateway.js';
+import type { RequestContext } from '../connector/request-context.js';
 import type { IdMapEntry, PreservedValue, ResourceTypeName } from '../idmap/types.js';
 import { jsonEqual } from '../lib/json-equal.js';
 import { isPlainObject } from '../scim/attributes.js';
@@ -21,16 +22,31 @@ const YIELD_EVERY = 1_000;
 /** Unknown member ids named in one warning line, at most. */
 const MEMBERS_NAMED_IN_A_WARNING = 5;
 
+/** Member keys resolved during one request, both ways (`undefined`: known to name no user). */
+interface KeysOfRequest {
+  scimIdByKey: Map<string, string | undefined>;
+  keyByScimId: Map<string, string | undefined>;
+}
+
 /**
  * The id map's side of a resource: the SCIM id, externalId and preserved values laid over the
  * app's SCIM view, and group member ids translated between SCIM ids and app ids.
  */
 export class ResourceCodec {
+  private readonly keysOfRequest = new WeakMap<RequestContext, KeysOfRequest>();
+
   constructor(
     private readonly type: ResourceTypeName,
     private readonly deps: ServiceDeps,
-    private readonly preserve: () => readonly string[],
+    private readonly gateway: Pick<
+      AppGateway,
+      'preserve' | 'memberKey' | 'memberKeyIn' | 'readMemberKey' | 'findMember'
+    >,
   ) {}
+
+  private preserve(): readonly string[] {
+    return this.gateway.preserve;
+  }
 
   /**
    * The full SCIM resource for what the app holds. Records the app holds but the adapter never saw
@@ -39,16 +55,23 @@ export class ResourceCodec {
   async present(
     scim: ScimResource,
     appId: string,
-    options: { entry?: IdMapEntry; withMembers: boolean; view?: AppView; fromApp?: boolean },
+    options: {
+      entry?: IdMapEntry;
+      withMembers: boolean;
+      view?: AppView;
+      fromApp?: boolean;
+      context?: RequestContext;
+    },
   ): Promise<PresentedResource> {
     const entry = options.entry ?? (await this.entryForAppId(this.type, appId));
     const resource: ScimResource = { ...scim };
     await this.overlayPreserved(resource, entry, options.fromApp ?? true);
+    if (options.fromApp ?? true) await this.followMemberKey(entry, scim);
     if (resource.externalId === undefined && entry.externalId !== undefined)
       resource.externalId = entry.externalId;
     if (this.type === 'Group') {
       const members = options.withMembers
-        ? await this.membersToScim(resource.members, entry.memberDisplays)
+        ? await this.membersToScim(resource.members, entry.memberDisplays, options.context)
         : [];
       if (members.length > 0) resource.members = members;
       else delete resource.members;
@@ -101,20 +124,24 @@ export class ResourceCodec {
   }
 
   /**
-   * Member SCIM ids as app ids, in order. Only Users provisioned through this endpoint can be
-   * members: nested groups and unknown ids are left out, with one log line for all of them
-   * (failing the request would make the IdP retry the group for hours).
+   * Member SCIM ids as the app's member values, in order: app ids, or the members' keys
+   * (`members.key`). Only Users provisioned through this endpoint can be members: nested groups
+   * and unknown ids are left out, with one log line for all of them (failing the request would
+   * make the IdP retry the group for hours).
    */
-  async memberAppIds(scimIds: readonly string[]): Promise<string[]> {
-    const appIds: string[] = [];
+  async memberValues(scimIds: readonly string[], context?: RequestContext): Promise<string[]> {
+    const values: string[] = [];
     const unknown: string[] = [];
     const nested: string[] = [];
+    const keyed = this.gateway.memberKey !== undefined;
     for (let i = 0; i < scimIds.length; i++) {
       if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
       const scimId = scimIds[i] as string;
       const user = await this.deps.idMap.get('User', scimId);
-      if (user && !user.deleted) appIds.push(user.appId);
-      else if (await this.deps.idMap.get('Group', scimId)) nested.push(scimId);
+      const value =
+        user && !user.deleted ? (keyed ? await this.keyOf(user, context) : user.appId) : undefined;
+      if (value !== undefined) values.push(value);
+      else if (!user && (await this.deps.idMap.get('Group', scimId))) nested.push(scimId);
       else unknown.push(scimId);
     }
     if (nested.length > 0)
@@ -128,17 +155,92 @@ export class ResourceCodec {
         'ignored unknown members (not Users provisioned through this endpoint)',
       );
     }
-    return appIds;
+    return values;
   }
 
-  /** The resource with its member values as app ids (the input of the gateway's writes). */
-  async withAppMembers(resource: ScimResource): Promise<ScimResource> {
+  /**
+   * The resource with its member values as the app's (app ids or keys): the input of the
+   * gateway's writes.
+   */
+  async withAppMembers(resource: ScimResource, context?: RequestContext): Promise<ScimResource> {
     if (this.type !== 'Group' || !Array.isArray(resource.members)) return resource;
     const scimIds = resource.members.map(memberValue);
     if (scimIds.some((id) => id === undefined))
       throw scimErrors.invalidValue('Each member needs a "value" with the member\'s id');
-    const appIds = await this.memberAppIds(scimIds as string[]);
-    return { ...resource, members: appIds.map((value) => ({ value })) };
+    const values = await this.memberValues(scimIds as string[], context);
+    return { ...resource, members: values.map((value) => ({ value })) };
+  }
+
+  /**
+   * A user's member key: the one its id map entry keeps, else read from the app (and kept).
+   * Undefined when the user has none the app could list.
+   */
+  private async keyOf(user: IdMapEntry, context: RequestContext | undefined): Promise<string | undefined> {
+    if (user.memberKey !== undefined) return user.memberKey;
+    const known = this.keys(context).keyByScimId;
+    if (known.has(user.scimId)) return known.get(user.scimId);
+    const key = await this.gateway.readMemberKey(context ?? UNBOUNDED, user.appId);
+    known.set(user.scimId, key);
+    if (key !== undefined) await this.keepMemberKey(user.scimId, key);
+    return key;
+  }
+
+  /** The User entry whose member key is `key`: the id map's, else the one user the app finds by it. */
+  private async entryForKey(
+    key: string,
+    context: RequestContext | undefined,
+  ): Promise<IdMapEntry | undefined> {
+    const cached = this.deps.idMap.findCachedByMemberKey('User', key);
+    if (cached) return cached;
+    const known = this.keys(context).scimIdByKey;
+    if (known.has(key)) {
+      const scimId = known.get(key);
+      return scimId === undefined ? undefined : this.deps.idMap.get('User', scimId);
+    }
+    const view = await this.gateway.findMember(context ?? UNBOUNDED, key);
+    const entry = view ? await this.entryForAppId('User', view.appId) : undefined;
+    known.set(key, entry?.scimId);
+    if (entry && entry.memberKey !== key) {
+      await this.keepMemberKey(entry.scimId, key);
+      entry.memberKey = key;
+    }
+    return entry;
+  }
+
+  /** Stores a user's member key, under the user's lock: a write of the user may be under way. */
+  private async keepMemberKey(scimId: string, key: string): Promise<void> {
+    await this.deps.locks.run(`User:${scimId}`, async () => {
+      const entry = await this.deps.idMap.get('User', scimId);
+      if (entry && entry.memberKey !== key) await this.deps.idMap.put({ ...entry, memberKey: key });
+    });
+  }
+
+  /**
+   * A user whose entry keeps a member key follows the key the app now yields (a login renamed in
+   * the app itself, or through SCIM).
+   */
+  private async followMemberKey(entry: IdMapEntry, scim: ScimResource): Promise<void> {
+    if (this.type !== 'User' || entry.memberKey === undefined) return;
+    const key = this.gateway.memberKeyIn(scim);
+    if (key === undefined || key === entry.memberKey) return;
+    entry.memberKey = key;
+    await this.deps.idMap.put(entry);
+  }
+
+  /** The member key a user's SCIM view yields, when groups know members by one. */
+  memberKeyOf(scim: ScimResource): string | undefined {
+    return this.gateway.memberKeyIn(scim);
+  }
+
+  private keys(context: RequestContext | undefined): KeysOfRequest {
+    const owner = context ?? UNBOUNDED;
+    let keys = this.keysOfRequest.get(owner);
+    if (!keys) {
+      keys = { scimIdByKey: new Map(), keyByScimId: new Map() };
+      // Outside a request nothing is kept: each call resolves afresh.
+      if (context) this.keysOfRequest.set(owner, keys);
+    }
+    return keys;
   }
 
   /** The member display texts a client sent (`display`, or `displayName` as some send), by SCIM id. */
@@ -181,16 +283,20 @@ export class ResourceCodec {
   private async membersToScim(
     members: unknown,
     displays: Record<string, string> | undefined,
+    context: RequestContext | undefined,
   ): Promise<Array<Record<string, unknown>>> {
     if (!Array.isArray(members)) return [];
     const out: Array<Record<string, unknown>> = [];
+    const keyed = this.gateway.memberKey !== undefined;
+    const unknown: string[] = [];
     for (let i = 0; i < members.length; i++) {
       if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
       const member = members[i];
-      const appId = memberValue(member);
-      if (appId === undefined) continue;
-      const entry = await this.entryForAppId('User', appId);
-      if (entry.deleted) continue;
+      const value = memberValue(member);
+      if (value === undefined) continue;
+      const entry = keyed ? await this.entryForKey(value, context) : await this.entryForAppId('User', value);
+      if (!entry) unknown.push(value);
+      if (!entry || entry.deleted) continue;
       const scimMember: Record<string, unknown> = {
         ...(member as Record<string, unknown>),
         value: entry.scimId,
@@ -200,6 +306,11 @@ export class ResourceCodec {
       if (scimMember.display === undefined && display !== undefined) scimMember.display = display;
       out.push(scimMember);
     }
+    if (unknown.length > 0)
+      this.deps.log.warn(
+        { members: unknown.length, examples: unknown.slice(0, MEMBERS_NAMED_IN_A_WARNING) },
+        'left out members the app lists that no user has (members.key)',
+      );
     return out;
   }
 
@@ -207,6 +318,9 @@ export class ResourceCodec {
     return (this.deps.now?.() ?? new Date()).toISOString();
   }
 }
+
+/** For resolutions made outside a SCIM request: no deadline, nothing recorded. */
+const UNBOUNDED: RequestContext = Object.freeze({ deadline: Number.POSITIVE_INFINITY });
 
 /** `{ value: "x" }` or a bare id (some clients send member values as plain strings). */
 function memberValue(member: unknown): string | undefined {

@@ -81,6 +81,7 @@ export class ResourceQuery {
     const candidates = filter
       ? await this.candidates(context, filter, needs)
       : await this.presentAll(
+          context,
           await this.gateway.scanAll(context, this.listNeeds(needs, SORT_OVER_BUDGET)),
           needs,
         );
@@ -123,7 +124,7 @@ export class ResourceQuery {
         constraint.value as string | number,
         this.listNeeds(needs, FILTER_OVER_BUDGET),
       );
-      if (found) return this.presentAll(found, needs);
+      if (found) return this.presentAll(context, found, needs);
     }
     const byExternalId = constraints.find((c) => isCore(c.path, 'externalId'));
     if (byExternalId) {
@@ -134,6 +135,7 @@ export class ResourceQuery {
       );
     }
     return this.presentAll(
+      context,
       await this.gateway.scanAll(context, this.listNeeds(needs, FILTER_OVER_BUDGET)),
       needs,
     );
@@ -154,7 +156,7 @@ export class ResourceQuery {
     const view = await this.records.recordOf(context, entry, withMembers);
     return view === undefined
       ? []
-      : [await this.codec.present(view.scim, view.appId, { entry, withMembers, view })];
+      : [await this.codec.present(view.scim, view.appId, { entry, withMembers, view, context })];
   }
 
   /**
@@ -191,22 +193,26 @@ export class ResourceQuery {
     const paged = await this.gateway.page(context, startIndex - 1, count, listNeeds);
     if (!paged) {
       // The app cannot page or count for us: read everything, page here.
-      const all = (await this.presentAll(await this.gateway.scanAll(context, listNeeds), needs)).filter(
-        (p) => !p.entry.deleted,
-      );
+      const all = (
+        await this.presentAll(context, await this.gateway.scanAll(context, listNeeds), needs)
+      ).filter((p) => !p.entry.deleted);
       return this.result(all.length, startIndex, all.slice(startIndex - 1, startIndex - 1 + count), options);
     }
     // Records deleted through SCIM but kept by the app are left out; the app's total still
     // counts them, so totalResults can be that many too high.
-    const presented = (await this.presentAll(paged.views, needs)).filter((p) => !p.entry.deleted);
+    const presented = (await this.presentAll(context, paged.views, needs)).filter((p) => !p.entry.deleted);
     return this.result(paged.total, startIndex, presented, options);
   }
 
-  private async presentAll(views: AppView[], needs: Needs): Promise<PresentedResource[]> {
+  private async presentAll(
+    context: RequestContext,
+    views: AppView[],
+    needs: Needs,
+  ): Promise<PresentedResource[]> {
     const withMembers = needs('members');
     const presented: PresentedResource[] = [];
     for (const view of views)
-      presented.push(await this.codec.present(view.scim, view.appId, { withMembers, view }));
+      presented.push(await this.codec.present(view.scim, view.appId, { withMembers, view, context }));
     return presented;
   }
 

@@ -42,7 +42,7 @@ export class ResourceService {
     private readonly gateway: AppGateway,
     private readonly deps: ServiceDeps,
   ) {
-    this.codec = new ResourceCodec(gateway.type, deps, () => gateway.preserve);
+    this.codec = new ResourceCodec(gateway.type, deps, gateway);
     this.records = new RecordReader(gateway, deps);
     this.queries = new ResourceQuery(gateway, deps, this.codec, this.records);
   }
@@ -139,7 +139,8 @@ export class ResourceService {
   async delete(context: RequestContext, scimId: string, preconditions: Preconditions = {}): Promise<void> {
     await this.withLock(scimId, async () => {
       const entry = await this.requireEntry(scimId);
-      if (preconditions.ifMatch !== undefined)
+      // A record the mapping protects answers 404: it is read first to know.
+      if (preconditions.ifMatch !== undefined || this.gateway.protects)
         this.checkPreconditions(await this.read(context, scimId, false), preconditions);
       try {
         await this.gateway.remove(context, entry.appId);
@@ -168,7 +169,7 @@ export class ResourceService {
     resource: ScimResource,
     options: ReadOptions,
   ): Promise<ScimResource> {
-    const input = await this.codec.withAppMembers(resource);
+    const input = await this.codec.withAppMembers(resource, context);
     let created: { view: AppView; followUp: ChangePlan };
     try {
       created = await this.gateway.create(context, input);
@@ -197,6 +198,8 @@ export class ResourceService {
     if (preserved) entry.preserved = preserved;
     const displays = this.codec.memberDisplays(resource);
     if (displays) entry.memberDisplays = displays;
+    const memberKey = this.codec.memberKeyOf(view.scim);
+    if (memberKey !== undefined) entry.memberKey = memberKey;
     // Attributes the app's create call cannot carry follow in their dedicated calls. Until they
     // have all succeeded the entry is marked incomplete, so a client resending the POST after a
     // failure takes the record over instead of meeting a 409 forever.
@@ -206,7 +209,12 @@ export class ResourceService {
       await this.gateway.run(context, view.appId, followUp, view, this.deps.limits.fanOut);
       await this.deps.idMap.put(entry);
     }
-    const presented = await this.codec.present(view.scim, view.appId, { entry, withMembers: true, view });
+    const presented = await this.codec.present(view.scim, view.appId, {
+      entry,
+      withMembers: true,
+      view,
+      context,
+    });
     return this.respond(presented, options);
   }
 
@@ -233,18 +241,26 @@ export class ResourceService {
     options: ReadOptions,
   ): Promise<ScimResource | undefined> {
     const entry = await this.requireEntry(scimId);
-    const add = await this.codec.memberAppIds(changes.add.map((member) => member.value));
-    const remove = await this.codec.memberAppIds(changes.remove);
+    const add = await this.codec.memberValues(
+      changes.add.map((member) => member.value),
+      context,
+    );
+    const remove = await this.codec.memberValues(changes.remove, context);
     let plan = this.gateway.planMembers(add, remove);
     let current: PresentedResource | undefined;
     let next: ScimResource | undefined;
-    if (changes.others.length > 0) {
-      current = await this.read(context, scimId, false);
+    // A group the mapping protects answers 404: with protect, the group is read first to know.
+    if (changes.others.length > 0 || this.gateway.protects) current = await this.read(context, scimId, false);
+    if (current && changes.others.length > 0) {
       next = this.patched(current, changes.others);
       if (next && current.view) {
-        const others = await this.gateway.planChange(current.view, await this.codec.withAppMembers(next), {
-          membersKnown: false,
-        });
+        const others = await this.gateway.planChange(
+          current.view,
+          await this.codec.withAppMembers(next, context),
+          {
+            membersKnown: false,
+          },
+        );
         plan = { ...others, addMembers: add, removeMembers: remove };
       }
     }
@@ -286,7 +302,7 @@ export class ResourceService {
     const view = current.view;
     if (!view)
       throw scimErrors.internal(`The current state of ${this.type} ${current.entry.scimId} was not read`);
-    const nextInput = await this.codec.withAppMembers(next);
+    const nextInput = await this.codec.withAppMembers(next, context);
     const plan = await this.gateway.planChange(view, nextInput);
     const outcome = await this.gateway.run(context, view.appId, plan, view, this.deps.limits.fanOut);
     const after = this.stateAfter(view, nextInput, plan, outcome);
@@ -300,12 +316,15 @@ export class ResourceService {
     const displays = this.codec.memberDisplays(next);
     if (displays) entry.memberDisplays = displays;
     else delete entry.memberDisplays;
+    const memberKey = after.exact ? this.codec.memberKeyOf(after.scim) : this.codec.memberKeyOf(nextInput);
+    if (memberKey !== undefined) entry.memberKey = memberKey;
     await this.store(entry, current.entry.appId);
     return this.codec.present(after.scim, outcome.appId, {
       entry,
       withMembers: true,
       view: outcome.view ?? view,
       fromApp: after.exact,
+      context,
     });
   }
 
@@ -416,7 +435,7 @@ export class ResourceService {
     const entry = await this.requireEntry(scimId);
     const view = await this.records.recordOf(context, entry, withMembers);
     if (view === undefined) throw scimErrors.notFound(`${this.type} ${scimId} not found`);
-    return this.codec.present(view.scim, view.appId, { entry, withMembers, view });
+    return this.codec.present(view.scim, view.appId, { entry, withMembers, view, context });
   }
 
   /** RFC 7644 §3.14: a write whose If-Match names no current version of the resource is refused. */

@@ -6,14 +6,15 @@
  * - the demo mapping: the update answers with the record; activate/deactivate and one call per
  *   member are dedicated;
  * - the same with an update answered without the record (204-like);
- * - a mapping that writes members with the whole group (no member calls).
+ * - a mapping that writes members with the whole group (no member calls);
+ * - members known by login, read by a sub-read only when a request needs them.
  *
  * And `dry-run` plans exactly the calls the service makes for the same request.
  */
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dryRun } from '../../src/cli/dry-run.js';
 import {
@@ -246,5 +247,38 @@ describe('members written with the whole group', () => {
     await patch(sc, `/Groups/${group.id}`, { op: 'Add', path: 'members', value: [{ value: a.user.id }] });
     expect(trace(sc)).toEqual([`GET /api/teams/${appId}`, `PUT /api/teams/${appId}`]);
     expect(sc.demo.store.getTeam(appId)?.member_ids).toEqual([a.appId]);
+  });
+});
+
+describe('members known by login, read by a sub-read (docs/recipes/members-by-login.yaml)', () => {
+  let sc: Sidecar;
+  beforeAll(async () => {
+    sc = await startDemoSidecar({
+      clientProfile: 'entra',
+      mappingText: readFileSync(resolve('docs/recipes/members-by-login.yaml'), 'utf8'),
+    });
+  });
+  afterAll(async () => {
+    await sc.close();
+  });
+
+  it('the members sub-read is made only when the request needs the members', async () => {
+    const a = await createUser(sc, 'budget-login1@contoso.test');
+    const b = await createUser(sc, 'budget-login2@contoso.test');
+    await reset(sc);
+    const { group, appId } = await createGroup(sc, 'Budget logins', [a.user.id]);
+    // The create and one call per member: the id map knows the member's login.
+    expect(trace(sc)).toEqual(['POST /api/teams', `POST /api/teams/${appId}/logins`]);
+    await reset(sc);
+    const filter = encodeURIComponent('displayName eq "Budget logins"');
+    await sc.scim('GET', `/Groups?filter=${filter}&excludedAttributes=members`);
+    await sc.scim('GET', `/Groups/${group.id}?excludedAttributes=members`);
+    expect(trace(sc)).toEqual(['GET /api/teams', `GET /api/teams/${appId}`]);
+    await reset(sc);
+    await sc.scim('GET', `/Groups/${group.id}`);
+    expect(trace(sc)).toEqual([`GET /api/teams/${appId}`, `GET /api/teams/${appId}/logins`]);
+    await reset(sc);
+    await patch(sc, `/Groups/${group.id}`, { op: 'Add', path: 'members', value: [{ value: b.user.id }] });
+    expect(trace(sc)).toEqual([`POST /api/teams/${appId}/logins`]);
   });
 });

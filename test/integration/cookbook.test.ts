@@ -721,3 +721,353 @@ describe('recipe direct-members.yaml: nested groups are left out, with a log lin
     );
   });
 });
+
+describe('recipe page-number-paging.yaml: page=N&per_page=M, the total in X-Total-Count', () => {
+  let sc: RecipeSidecar;
+  let logins: string[];
+  beforeAll(async () => {
+    // Pages of 3, so that a few accounts make several pages.
+    const text = recipeText('page-number-paging.yaml');
+    expect(text).toContain('pageSize: 50');
+    sc = await startRecipe('page-number-paging.yaml', text.replace('pageSize: 50', 'pageSize: 3'));
+    logins = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'];
+    for (const login of logins) seedAccount(sc, { login });
+  });
+  afterAll(async () => {
+    await sc.close();
+  });
+  beforeEach(() => {
+    sc.calls.length = 0;
+  });
+
+  async function window(query: string): Promise<{ names: unknown[]; total: number }> {
+    const res = await sc.scim('GET', `/Users${query}`);
+    expect(res.status, res.text).toBe(200);
+    return { names: res.list().Resources.map((u) => u.userName), total: res.list().totalResults };
+  }
+
+  it('startIndex=2&count=2 is items 2 and 3 of page 1', async () => {
+    expect(await window('?startIndex=2&count=2')).toEqual({ names: ['p2', 'p3'], total: 7 });
+    expect(trace(sc.calls)).toEqual(['GET /api/accounts?page=1&per_page=3']);
+  });
+
+  it('a window across two pages reads both, and one past the end is empty', async () => {
+    expect(await window('?startIndex=3&count=3')).toEqual({ names: ['p3', 'p4', 'p5'], total: 7 });
+    expect(await window('?startIndex=10&count=3')).toEqual({ names: [], total: 7 });
+    expect(trace(sc.calls)).toEqual([
+      'GET /api/accounts?page=1&per_page=3',
+      'GET /api/accounts?page=2&per_page=3',
+      // Page 4 does not exist: the app answers 400, and page 1 tells the total.
+      'GET /api/accounts?page=4&per_page=3',
+      'GET /api/accounts?page=1&per_page=3',
+    ]);
+  });
+
+  it('a filter the app cannot search reads every page, up to the total', async () => {
+    const found = await findUsers(sc, 'userName sw "p"');
+    expect(found.map((u) => u.userName)).toEqual(logins);
+    expect(trace(sc.calls)).toEqual([
+      'GET /api/accounts?page=1&per_page=3',
+      'GET /api/accounts?page=2&per_page=3',
+      'GET /api/accounts?page=3&per_page=3',
+    ]);
+  });
+
+  it('with `paging: { next: $links.next }`, the Link header leads from page to page', async () => {
+    const text = recipeText('page-number-paging.yaml')
+      .replace('pageSize: 50', 'pageSize: 3')
+      .replace('paging: page', "paging: { next: '$links.next' }");
+    const linked = await startRecipe('page-number-paging.yaml', text);
+    try {
+      for (const login of logins) seedAccount(linked, { login });
+      const found = await findUsers(linked, 'userName sw "p"');
+      expect(found.map((u) => u.userName)).toEqual(logins);
+      expect(trace(linked.calls)).toEqual([
+        'GET /api/accounts?page=1&per_page=3',
+        'GET /api/accounts?page=2&per_page=3',
+        'GET /api/accounts?page=3&per_page=3',
+      ]);
+    } finally {
+      await linked.close();
+    }
+  });
+});
+
+describe("recipe protected-accounts.yaml: the app's own accounts stay out of SCIM", () => {
+  let sc: RecipeSidecar;
+  let admin: Account;
+  beforeAll(async () => {
+    sc = await startRecipe('protected-accounts.yaml');
+    admin = seedAccount(sc, { login: 'admin' });
+    seedAccount(sc, { login: 'system' });
+    seedAccount(sc, { login: 'jdoe' });
+    sc.demo.store.createTeam({ name: 'Administrators', member_ids: [admin.id] });
+  });
+  afterAll(async () => {
+    await sc.close();
+  });
+  beforeEach(() => {
+    sc.calls.length = 0;
+  });
+
+  it('lists and finds only the other accounts and teams', async () => {
+    const all = await sc.scim('GET', '/Users');
+    expect(all.list().Resources.map((u) => u.userName)).toEqual(['jdoe']);
+    expect(all.list().totalResults).toBe(3); // the app's total still counts its own accounts
+    expect(await findUsers(sc, 'userName eq "admin"')).toEqual([]);
+    expect((await sc.scim('GET', '/Groups')).list().Resources).toEqual([]);
+    expect(await sc.idMap.findByAppId('User', String(admin.id))).toBeUndefined();
+  });
+
+  it('answers 409 to a create of a protected account, without a call to the app', async () => {
+    const res = await sc.scim('POST', '/Users', { body: entraUser('admin') });
+    expect(res.status, res.text).toBe(409);
+    expect(sc.calls.filter((c) => c.method === 'POST')).toEqual([]);
+  });
+});
+
+describe('recipe id-from-location.yaml: a create answered with a receipt and a Location', () => {
+  let sc: RecipeSidecar;
+  beforeAll(async () => {
+    sc = await startRecipe('id-from-location.yaml');
+  });
+  afterAll(async () => {
+    await sc.close();
+  });
+  beforeEach(() => {
+    sc.calls.length = 0;
+  });
+
+  it('takes the id from Location and reads the account: 201 with the account', async () => {
+    const user = await createUser(sc, entraUser('receipt@contoso.com'));
+    const appId = await appIdOf(sc, 'User', user.id);
+    expect(user.userName).toBe('receipt@contoso.com');
+    expect(trace(sc.calls)).toEqual(['POST /api/accounts', `GET /api/accounts/${appId}`]);
+    expect(sc.calls[0]?.headers.prefer).toBe('return=minimal');
+  });
+
+  it("or from the app's own header, with idFrom: { header: X-Account-Id }", async () => {
+    const text = recipeText('id-from-location.yaml');
+    expect(text).toContain('idFrom: location\n');
+    const variant = await startRecipe(
+      'id-from-location.yaml',
+      text.replace('idFrom: location\n', 'idFrom: { header: X-Account-Id }\n'),
+    );
+    try {
+      const user = await createUser(variant, entraUser('header@contoso.com'));
+      expect((await accountOf(variant, user.id)).login).toBe('header@contoso.com');
+    } finally {
+      await variant.close();
+    }
+  });
+});
+
+describe('recipe one-search-parameter.yaml: the list call and the push-downs share `q`', () => {
+  let sc: RecipeSidecar;
+  beforeAll(async () => {
+    sc = await startRecipe('one-search-parameter.yaml');
+    seedAccount(sc, { login: 'jdoe', email: 'john@contoso.com' });
+    seedAccount(sc, { login: 'jdoe2', email: 'jane@contoso.com' });
+  });
+  afterAll(async () => {
+    await sc.close();
+  });
+  beforeEach(() => {
+    sc.calls.length = 0;
+  });
+
+  it("sends the push-down's q in place of the list call's, once", async () => {
+    const found = await findUsers(sc, 'userName eq "jdoe"');
+    // q=jdoe also matches jdoe2 in the app; the adapter's own check of the filter keeps jdoe.
+    expect(found.map((u) => u.userName)).toEqual(['jdoe']);
+    expect(trace(sc.calls)).toEqual(['GET /api/accounts?offset=0&limit=200&q=jdoe']);
+    expect(sc.calls[0]?.query.filter(([name]) => name === 'q')).toEqual([['q', 'jdoe']]);
+  });
+
+  it('lists everything with q= when nothing is searched', async () => {
+    const all = await sc.scim('GET', '/Users');
+    expect(all.list().Resources.map((u) => u.userName)).toEqual(['jdoe', 'jdoe2']);
+    // The SCIM window (count defaults to 100) is what the offset call asks for.
+    expect(trace(sc.calls)).toEqual(['GET /api/accounts?offset=0&limit=100&q=']);
+  });
+
+  it('validate warns about each overlapping parameter', () => {
+    const warnings = loadMapping(recipeFile('one-search-parameter.yaml')).warnings ?? [];
+    expect(warnings.map((w) => w.path)).toEqual([
+      'resources.User.filters.userName.query.q',
+      'resources.User.filters.emails.value.query.q',
+    ]);
+  });
+});
+
+describe('recipe answered-failures.yaml: a 200 that says the update failed', () => {
+  let sc: RecipeSidecar;
+  let user: ScimResource;
+  beforeAll(async () => {
+    sc = await startRecipe('answered-failures.yaml');
+    seedAccount(sc, { login: 'taken' });
+    user = await createUser(sc, entraUser('jdoe', { externalId: 'ext-1' }));
+  });
+  afterAll(async () => {
+    await sc.close();
+  });
+  beforeEach(() => {
+    sc.calls.length = 0;
+  });
+
+  it('a change the app applies whole is a 204', async () => {
+    await entraPatch(sc, `/Users/${user.id}`, { op: 'Replace', path: 'title', value: 'Engineer' });
+    expect((await accountOf(sc, user.id)).title).toBe('Engineer');
+  });
+
+  it('a change the app applies in part is a 400 with its reason, recorded nowhere', async () => {
+    const before = await sc.idMap.get('User', user.id);
+    const res = await sc.scim('PATCH', `/Users/${user.id}`, {
+      body: patchOp(
+        { op: 'Replace', path: 'userName', value: 'taken' },
+        { op: 'Replace', path: 'title', value: 'CTO' },
+        { op: 'Replace', path: 'externalId', value: 'ext-2' },
+      ),
+    });
+    expect(res.status, res.text).toBe(400);
+    expect(res.error()).toMatchObject({
+      scimType: 'invalidValue',
+      detail: 'The app refused part of the change: login already exists',
+    });
+    // One call: an answered failure is not asked again.
+    expect(trace(sc.calls).filter((c) => c.startsWith('PATCH'))).toHaveLength(1);
+    expect(await sc.idMap.get('User', user.id)).toEqual(before);
+    // The app kept the title it accepted; reads say so, and the IdP's retry sets the rest.
+    expect(await accountOf(sc, user.id)).toMatchObject({ login: 'jdoe', title: 'CTO' });
+    expect(await getUser(sc, user.id)).toMatchObject({ userName: 'jdoe', title: 'CTO', externalId: 'ext-1' });
+  });
+
+  it('without the rule, the same answer would be a 204 the IdP trusts', async () => {
+    const text = recipeText('answered-failures.yaml');
+    const rule = text.slice(text.indexOf('    errors:\n'), text.indexOf('    operations:\n'));
+    expect(rule).toContain("when: 'ok = false and $exists(errors)'");
+    const trusting = await startRecipe('answered-failures.yaml', text.replace(rule, ''));
+    try {
+      seedAccount(trusting, { login: 'taken' });
+      const victim = await createUser(trusting, entraUser('jdoe'));
+      const res = await trusting.scim('PATCH', `/Users/${victim.id}`, {
+        body: patchOp({ op: 'Replace', path: 'userName', value: 'taken' }),
+      });
+      expect(res.status, res.text).toBe(204);
+      expect((await accountOf(trusting, victim.id)).login).toBe('jdoe');
+    } finally {
+      await trusting.close();
+    }
+  });
+});
+
+describe('recipe members-by-login.yaml: members by login, from a sub-read', () => {
+  let sc: RecipeSidecar;
+  let alice: ScimResource;
+  let bob: ScimResource;
+  let team: ScimResource;
+  let teamId: number;
+  beforeAll(async () => {
+    sc = await startRecipe('members-by-login.yaml');
+    alice = await createUser(sc, entraUser('alice'));
+    bob = await createUser(sc, entraUser('bob'));
+  });
+  afterAll(async () => {
+    await sc.close();
+  });
+  beforeEach(() => {
+    sc.calls.length = 0;
+  });
+
+  async function memberIdsOf(groupId: string): Promise<string[]> {
+    const res = await sc.scim('GET', `/Groups/${groupId}`);
+    expect(res.status, res.text).toBe(200);
+    return ((res.resource().members as Array<{ value: string }> | undefined) ?? []).map((m) => m.value);
+  }
+
+  it('a create adds the members by login', async () => {
+    const res = await sc.scim('POST', '/Groups', {
+      body: {
+        schemas: [GROUP_SCHEMA],
+        displayName: 'Support',
+        members: [{ value: alice.id }, { value: bob.id }],
+      },
+    });
+    expect(res.status, res.text).toBe(201);
+    team = res.resource();
+    teamId = await appIdOf(sc, 'Group', team.id);
+    expect(trace(sc.calls)).toEqual([
+      'POST /api/teams',
+      `POST /api/teams/${teamId}/logins`,
+      `POST /api/teams/${teamId}/logins`,
+    ]);
+    expect(sc.calls.slice(1).map((c) => c.body)).toEqual([{ login: 'alice' }, { login: 'bob' }]);
+    expect(sc.demo.store.teamLogins(teamId).items).toEqual(['alice', 'bob']);
+  });
+
+  it('a read merges the members from their endpoint and answers their SCIM ids', async () => {
+    expect(await memberIdsOf(team.id)).toEqual([alice.id, bob.id]);
+    expect(trace(sc.calls)).toEqual([
+      `GET /api/teams/${teamId}`,
+      `GET /api/teams/${teamId}/logins?page=1&per_page=100`,
+    ]);
+  });
+
+  it('a read without members makes no member call', async () => {
+    const res = await sc.scim('GET', `/Groups/${team.id}?excludedAttributes=members`);
+    expect(res.status, res.text).toBe(200);
+    expect(trace(sc.calls)).toEqual([`GET /api/teams/${teamId}`]);
+  });
+
+  it('a login added in the app is found with one search, and known from then on', async () => {
+    const digits = seedAccount(sc, { login: '12345' });
+    sc.demo.store.addTeamMember(teamId, digits.id);
+    const members = await memberIdsOf(team.id);
+    expect(members).toHaveLength(3);
+    expect(trace(sc.calls).filter((c) => c.startsWith('GET /api/accounts'))).toEqual([
+      'GET /api/accounts?offset=0&limit=200&login=12345',
+    ]);
+    sc.calls.length = 0;
+    await memberIdsOf(team.id);
+    expect(trace(sc.calls).filter((c) => c.startsWith('GET /api/accounts'))).toEqual([]);
+  });
+
+  it('PATCH remove and a rename: the login goes to the app, the members stay', async () => {
+    await entraPatch(sc, `/Groups/${team.id}`, {
+      op: 'Remove',
+      path: 'members',
+      value: [{ value: alice.id }],
+    });
+    expect(trace(sc.calls)).toEqual([`DELETE /api/teams/${teamId}/logins/alice`]);
+    await entraPatch(sc, `/Groups/${team.id}`, { op: 'Replace', path: 'displayName', value: 'Support desk' });
+    expect(sc.demo.store.getTeam(teamId)).toMatchObject({ name: 'Support desk' });
+    expect(sc.demo.store.teamLogins(teamId).items).toEqual(['bob', '12345']);
+  });
+
+  it('with pages of 1, the members are read page by page', async () => {
+    const text = recipeText('members-by-login.yaml');
+    expect(text).toContain('pageSize: 100\n');
+    const paged = await startRecipe(
+      'members-by-login.yaml',
+      text.replace('pageSize: 100\n', 'pageSize: 1\n'),
+    );
+    try {
+      const a = await createUser(paged, entraUser('a1'));
+      const b = await createUser(paged, entraUser('b1'));
+      const res = await paged.scim('POST', '/Groups', {
+        body: { schemas: [GROUP_SCHEMA], displayName: 'Paged', members: [{ value: a.id }, { value: b.id }] },
+      });
+      const id = await appIdOf(paged, 'Group', res.resource().id);
+      paged.calls.length = 0;
+      const read = await paged.scim('GET', `/Groups/${res.resource().id}`);
+      expect((read.resource().members as Array<{ value: string }>).map((m) => m.value)).toEqual([a.id, b.id]);
+      expect(trace(paged.calls)).toEqual([
+        `GET /api/teams/${id}`,
+        `GET /api/teams/${id}/logins?page=1&per_page=1`,
+        `GET /api/teams/${id}/logins?page=2&per_page=1`,
+      ]);
+    } finally {
+      await paged.close();
+    }
+  });
+});

@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dryRun } from '../../src/cli/dry-run.js';
 import { type DemoApp, startDemoApp } from '../../src/demo/demo-app.js';
+import { hashToken } from '../../src/security/credentials.js';
 import { writeCliConfig } from '../helpers/sidecar.js';
 
 const API_KEY = 'dry-run-upstream-key-0123456789';
@@ -112,5 +113,83 @@ describe('scim-sidecar dry-run', () => {
     expect(out).toContain(`# Group.addMember\nPOST ${demo.url}/api/teams/5/members\n`);
     expect(out).toContain('"account_id": 1002');
     expect(out).toContain(`# Group.removeMember\nDELETE ${demo.url}/api/teams/5/members/1001\n`);
+  });
+});
+
+describe('scim-sidecar dry-run: sub-reads and paging', () => {
+  let demo: DemoApp;
+  let dir: string;
+
+  /** A config in front of the demo app with a recipe of docs/recipes as its mapping. */
+  function configFor(recipe: string): string {
+    const file = join(dir, `${recipe}.config.yaml`);
+    writeFileSync(
+      file,
+      [
+        'auth:',
+        '  bearer:',
+        `    tokens: [{ name: t, hash: "${hashToken('x')}" }]`,
+        'upstream:',
+        `  baseUrl: ${demo.url}`,
+        '  auth:',
+        `    header: { name: X-Api-Key, value: "${API_KEY}" }`,
+        `mapping: ${resolve('docs/recipes', recipe)}`,
+        'idMap: { store: memory }',
+      ].join('\n'),
+    );
+    return file;
+  }
+
+  beforeAll(async () => {
+    demo = await startDemoApp({ apiKey: API_KEY });
+    dir = mkdtempSync(join(tmpdir(), 'scim-sidecar-dry-run-paging-'));
+  });
+
+  afterAll(async () => {
+    await demo.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows a group read with its members sub-read and how its pages follow', async () => {
+    const out = await dryRun(configFor('members-by-login.yaml'), { method: 'GET', path: '/Groups/7' });
+    expect(out).toContain(`# Group.get\nGET ${demo.url}/api/teams/7\n`);
+    expect(out).toContain(
+      `# Group.get.logins (sub-read when the request needs members, merged as "logins"; first page; the next pages: page + 1, 100 a page, until a short page or the total)\nGET ${demo.url}/api/teams/7/logins?page=1&per_page=100\n`,
+    );
+  });
+
+  it('leaves the members sub-read out when the request excludes members', async () => {
+    const out = await dryRun(configFor('members-by-login.yaml'), {
+      method: 'GET',
+      path: '/Groups/7?excludedAttributes=members',
+    });
+    expect(out).toContain('# Group.get\n');
+    expect(out).not.toContain('logins');
+  });
+
+  it('shows the paging parameters of a list and of a search', async () => {
+    const config = configFor('page-number-paging.yaml');
+    const list = await dryRun(config, { method: 'GET', path: '/Users' });
+    expect(list).toBe(
+      [
+        '# User.list (first page; the next pages: page + 1, 50 a page, until a short page or the total)',
+        `GET ${demo.url}/api/accounts?page=1&per_page=50`,
+        'accept: application/json',
+        'x-api-key: [redacted]',
+        '',
+      ].join('\n'),
+    );
+    const scan = await dryRun(config, { method: 'GET', path: '/Users?filter=title co "x"' });
+    expect(scan).toContain(
+      '# User.list (every page; the filter is evaluated in the adapter; the next pages: page + 1, 50 a page, until a short page or the total)',
+    );
+  });
+
+  it("shows the push-down replacing the list call's parameter of the same name", async () => {
+    const out = await dryRun(configFor('one-search-parameter.yaml'), {
+      method: 'GET',
+      path: '/Users?filter=userName eq "jdoe"',
+    });
+    expect(out).toContain(`GET ${demo.url}/api/accounts?offset=0&limit=200&q=jdoe\n`);
   });
 });

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -122,6 +122,49 @@ describe('validateCommand', () => {
       `  ${mapping}:13:15 resources.User.operations.get.path: unknown placeholder {userId} in path`,
     );
     expect(result.report.endsWith('\n')).toBe(true);
+  });
+
+  it('passes, with a warning, a push-down that sets a parameter the list call sets too', () => {
+    const { config, mapping } = stage('good');
+    const text = readFileSync(mapping, 'utf8').replace(
+      '        path: /api/users\n        items: users\n',
+      [
+        '        path: /api/users',
+        '        query: { query: \'""\', page: page }',
+        '        items: users',
+        '    filters:',
+        '      userName:',
+        '        query: { query: value }',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(mapping, text);
+    const result = validateCommand(config, { APP_API_KEY: 'k' });
+    expect(result.ok).toBe(true);
+    expect(result.report).toBe(
+      [
+        `OK: ${config} and ${mapping} (legacy-hr: User, Group)`,
+        '1 warning:',
+        `  ${mapping}:22:18 resources.User.filters.userName.query.query: the list call sets 'query' too; a search sends the push-down's value in its place (fix: remove 'query' from operations.list.query if the list call should not send it either)`,
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('reports one unquoted {appId} in a compact YAML map as one problem, with the fix', () => {
+    const { config, mapping } = stage('good');
+    const text = readFileSync(mapping, 'utf8').replace(
+      '      get:\n        method: GET\n        path: /api/users/{appId}\n',
+      '      get: { method: GET, path: /api/users/{appId}, response: user }\n',
+    );
+    writeFileSync(mapping, text);
+    const result = validateCommand(config, { APP_API_KEY: 'k' });
+    expect(result.ok).toBe(false);
+    const lines = result.report.trimEnd().split('\n');
+    expect(lines.length, result.report).toBeLessThanOrEqual(3);
+    expect(lines[0]).toBe('1 problem found:');
+    expect(lines[1]).toContain(`${mapping}:12:`);
+    expect(lines[1]).toContain("quote the value: path: '/api/users/{appId}'");
   });
 
   it('reports a mapping file that does not exist', () => {

@@ -34,6 +34,9 @@ function operation(spec: OperationSpec): CompiledOperation {
     items: undefined,
     total: undefined,
     pageSize: undefined,
+    paging: { mode: 'none' },
+    idFrom: undefined,
+    subReads: [],
     itemsLack: [],
     omits: new Set(),
     keepsRecord: false,
@@ -199,6 +202,20 @@ describe('renderRequest', () => {
     expect(request.query).toEqual([
       ['limit', '50'],
       ['login', 'ada lovelace'],
+    ]);
+  });
+
+  it("sends a parameter the list call and a push-down both set once, with the push-down's value", async () => {
+    // The list call needs `query=` to list at all; the search sets `query=<login>`. Sent twice,
+    // the app read the first and matched nothing: a silent "no match", and a duplicate create.
+    const op = operation({ path: '/users', query: { query: '""', page: 'page', tag: '["a", "b"]' } });
+    const request = await renderRequest(op, { page: 1, value: 'jdoe' }, [
+      ['query', compileExpression('value')],
+      ['tag', compileExpression('undefined')],
+    ]);
+    expect(request.query).toEqual([
+      ['page', '1'],
+      ['query', 'jdoe'],
     ]);
   });
 

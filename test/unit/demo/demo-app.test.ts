@@ -20,10 +20,11 @@ interface CallOptions {
   body?: unknown;
   rawBody?: string;
   key?: string | null;
+  headers?: Record<string, string>;
 }
 
 async function call(path: string, options: CallOptions = {}) {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...options.headers };
   if (options.key !== null) headers['X-Api-Key'] = options.key ?? API_KEY;
   let body: string | undefined;
   if (options.rawBody !== undefined) body = options.rawBody;
@@ -148,7 +149,7 @@ describe('routing errors', () => {
   it('answers 405 with Allow for a wrong method on a known path', async () => {
     const cases: Array<[string, string, string]> = [
       ['DELETE', '/api/accounts', 'GET, POST, HEAD'],
-      ['POST', '/api/accounts/1001', 'GET, PUT, DELETE, HEAD'],
+      ['POST', '/api/accounts/1001', 'GET, PUT, PATCH, DELETE, HEAD'],
       ['GET', '/api/accounts/1001/disable', 'POST'],
       ['PATCH', '/api/teams/1001', 'GET, PUT, DELETE, HEAD'],
       ['GET', '/api/teams/1001/members', 'POST'],
@@ -233,6 +234,20 @@ describe('accounts', () => {
     const fetched = await call(`/api/accounts/${account.id}`);
     expect(fetched.status).toBe(200);
     expect(fetched.json).toEqual({ account });
+  });
+
+  it('answers a receipt instead of the record to Prefer: return=minimal', async () => {
+    const login = uniq('minimal');
+    const res = await call('/api/accounts', {
+      method: 'POST',
+      headers: { Prefer: 'return=minimal' },
+      body: { account: { login, first_name: 'Min', last_name: 'Imal' } },
+    });
+    expect(res.status).toBe(201);
+    const id = Number(res.headers.get('x-account-id'));
+    expect(res.json).toEqual({ status: 'created', href: `/api/accounts/${id}`, message: 'Account created' });
+    expect(res.headers.get('location')).toBe(`/api/accounts/${id}`);
+    expect((await call(`/api/accounts/${id}`)).json).toMatchObject({ account: { login } });
   });
 
   it('hands out sequential ids that are never reused', async () => {
@@ -341,6 +356,31 @@ describe('accounts', () => {
       body: { account: { login: 'x', first_name: 'A', last_name: 'B' } },
     });
     expect(put.status).toBe(404);
+  });
+
+  it('PATCH applies the valid fields, refuses the others, and answers 200 saying so in the body', async () => {
+    const taken = await createAccount();
+    const account = await createAccount({ title: 'Dev' });
+    const ok = await call(`/api/accounts/${account.id}`, {
+      method: 'PATCH',
+      body: { account: { title: 'Lead' } },
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.json).toMatchObject({
+      ok: true,
+      account: { id: account.id, title: 'Lead', first_name: 'Ada' },
+    });
+    const half = await call(`/api/accounts/${account.id}`, {
+      method: 'PATCH',
+      body: { account: { login: taken.login, title: 'CTO', nickname: 'ignored' } },
+    });
+    expect(half.status).toBe(200);
+    expect(half.json).toMatchObject({
+      ok: false,
+      errors: ['login already exists'],
+      account: { login: account.login, title: 'CTO' },
+    });
+    expect((await call(`/api/accounts/999999`, { method: 'PATCH', body: { account: {} } })).status).toBe(404);
   });
 
   it('PUT replaces every writable field, nulling omitted ones', async () => {
@@ -516,6 +556,30 @@ describe('account search', () => {
     expect(past.json).toEqual({ items: [], total: 3, offset: 10, limit: 50 });
   });
 
+  it('pages by page number too, with the total in X-Total-Count and a Link to the next page', async () => {
+    const first = await call(`/api/accounts?q=${tag}&page=1&per_page=2`);
+    expect(first.json).toEqual({ items: [alice, bob], total: 3, offset: 0, limit: 2 });
+    expect(first.headers.get('x-total-count')).toBe('3');
+    expect(first.headers.get('link')).toBe(
+      `<${app.url}/api/accounts?q=${tag}&page=2&per_page=2>; rel="next"`,
+    );
+    const second = await call(`/api/accounts?q=${tag}&page=2&per_page=2`);
+    expect(second.json).toEqual({ items: [carol], total: 3, offset: 2, limit: 2 });
+    expect(second.headers.get('link')).toBeNull();
+    const byOffset = await call(`/api/accounts?q=${tag}&offset=0&limit=2`);
+    expect(byOffset.headers.get('link')).toBe(
+      `<${app.url}/api/accounts?q=${tag}&offset=2&limit=2>; rel="next"`,
+    );
+  });
+
+  it('refuses a page number past the last page, as WordPress does', async () => {
+    const past = await call(`/api/accounts?q=${tag}&page=3&per_page=2`);
+    expect(past.status).toBe(400);
+    expect(past.json).toEqual({ error: 'invalid_page', message: 'page is past the last page' });
+    expect((await call(`/api/accounts?q=nobody-${tag}&page=1`)).status).toBe(200);
+    expect((await call('/api/accounts?page=0')).status).toBe(400);
+  });
+
   it('caps limit at 200 and defaults it to 50', async () => {
     expect((await call('/api/accounts?limit=5000')).json).toMatchObject({ limit: 200 });
     expect((await call('/api/accounts')).json).toMatchObject({ offset: 0, limit: 50 });
@@ -652,6 +716,38 @@ describe('teams', () => {
       expect(res.status).toBe(204);
     }
     expect(((await call(`/api/teams/${teamId}`)).json as TeamBody).team.member_ids).toEqual([]);
+  });
+
+  it('lists, adds and removes members by login too', async () => {
+    const ada = await createAccount();
+    const bob = await createAccount();
+    const created = await call('/api/teams', {
+      method: 'POST',
+      body: { team: { name: uniq('by-login'), member_ids: [ada.id] } },
+    });
+    const teamId = (created.json as TeamBody).team.id;
+    const add = await call(`/api/teams/${teamId}/logins`, {
+      method: 'POST',
+      body: { login: bob.login.toUpperCase() },
+    });
+    expect(add.status).toBe(204);
+    const page1 = await call(`/api/teams/${teamId}/logins?page=1&per_page=1`);
+    expect(page1.json).toEqual({ logins: [ada.login] });
+    expect(page1.headers.get('x-total-count')).toBe('2');
+    expect((await call(`/api/teams/${teamId}/logins?page=2&per_page=1`)).json).toEqual({
+      logins: [bob.login],
+    });
+    expect(
+      (await call(`/api/teams/${teamId}/logins/${encodeURIComponent(ada.login)}`, { method: 'DELETE' }))
+        .status,
+    ).toBe(204);
+    expect((await call(`/api/teams/${teamId}`)).json).toMatchObject({ team: { member_ids: [bob.id] } });
+    const unknown = await call(`/api/teams/${teamId}/logins`, {
+      method: 'POST',
+      body: { login: 'nobody-here' },
+    });
+    expect(unknown.status).toBe(400);
+    expect((await call('/api/teams/999999/logins')).status).toBe(404);
   });
 
   it('refuses unknown or malformed member additions', async () => {

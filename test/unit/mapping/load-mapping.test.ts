@@ -163,7 +163,7 @@ describe('loadMapping: cross-checks', () => {
   it('names the allowed placeholders for {userId}', () => {
     expect(error.message.split('\n')).toContain(
       `  ${file}:23:15 resources.User.operations.get.path: unknown placeholder {userId} in path ` +
-        '(fix: use one of {appId}, {memberAppId}, {value})',
+        '(fix: use one of {appId}, {memberAppId}, {memberKey}, {value})',
     );
   });
 
@@ -193,12 +193,15 @@ describe('loadMapping: cross-checks', () => {
     expect(issues.map((i) => [i.path, i.message])).toEqual([['resources.User.operations.get.path', message]]);
   });
 
-  it.each(['{appId}', '{memberAppId}', '{value}'])('accepts the placeholder %s', (placeholder) => {
-    const text = minimalText().replace('path: /users/{appId}', `path: "/users/${placeholder}"`);
-    expect(loadMapping('/virtual/m.yaml', text).resources.User?.operations.get.path).toBe(
-      `/users/${placeholder}`,
-    );
-  });
+  it.each(['{appId}', '{memberAppId}', '{memberKey}', '{value}'])(
+    'accepts the placeholder %s',
+    (placeholder) => {
+      const text = minimalText().replace('path: /users/{appId}', `path: "/users/${placeholder}"`);
+      expect(loadMapping('/virtual/m.yaml', text).resources.User?.operations.get.path).toBe(
+        `/users/${placeholder}`,
+      );
+    },
+  );
 
   it('accepts update.omits: [active] once activate and deactivate exist', () => {
     const text = `${minimalText()}
@@ -346,6 +349,138 @@ describe('loadMapping: expressions are compiled once', () => {
     loadMapping(fixture('minimal.yaml'));
     // id, toScim, fromScim and create.body.
     expect(compiler.calls - before).toBe(4);
+  });
+});
+
+describe('loadMapping: paging, sub-reads, idFrom, protect, members.key', () => {
+  /** The minimal mapping with `lines` added to its list call. */
+  const withList = (...lines: string[]) => `${minimalText()}\n${lines.map((l) => `        ${l}`).join('\n')}`;
+  const listOf = (text: string) => loadMapping('/virtual/m.yaml', text).resources.User?.operations.list;
+
+  it('takes paging as declared, and infers it from pageSize and the query when left out', () => {
+    expect(listOf(withList('paging: page', 'pageSize: 10'))?.paging).toEqual({ mode: 'page' });
+    expect(listOf(minimalText())?.paging).toEqual({ mode: 'none' });
+    expect(listOf(withList('pageSize: 10', 'query: { offset: offset, limit: limit }'))?.paging).toEqual({
+      mode: 'offset',
+    });
+    expect(listOf(withList('pageSize: 10', 'query: { page: page, per_page: limit }'))?.paging).toEqual({
+      mode: 'page',
+    });
+    const next = listOf(withList("paging: { next: '$links.next' }"))?.paging;
+    expect(next?.mode).toBe('next');
+  });
+
+  it('refuses page or offset paging without pageSize, and paging outside list', () => {
+    const issues = mappingError('/virtual/m.yaml', withList('paging: page')).issues;
+    expect(summary(issues)).toEqual([
+      expect.stringMatching(
+        /^\d+:\d+ resources\.User\.operations\.list\.paging: paging: page needs pageSize$/,
+      ),
+    ]);
+    const misplaced = minimalText().replace(
+      '        path: /users/{appId}',
+      '        path: /users/{appId}\n        paging: page\n        pageSize: 5',
+    );
+    expect(mappingError('/virtual/m.yaml', misplaced).issues.map((i) => i.message)).toEqual([
+      'paging belongs to list and sub-reads, not to get',
+    ]);
+  });
+
+  it('compiles sub-reads on get, with for: members, and refuses them elsewhere', () => {
+    const text = minimalText().replace(
+      '        path: /users/{appId}',
+      [
+        '        path: /users/{appId}',
+        '        subReads:',
+        '          fields:',
+        '            method: GET',
+        '            path: /users/{appId}/fields',
+        '            items: fields',
+        '            for: members',
+      ].join('\n'),
+    );
+    const get = loadMapping('/virtual/m.yaml', text).resources.User?.operations.get;
+    expect(get?.subReads.map((s) => [s.field, s.forMembers, s.operation.name])).toEqual([
+      ['fields', true, 'get.fields'],
+    ]);
+    const onList = withList('subReads: { x: { method: GET, path: /x } }', 'for: members');
+    expect(mappingError('/virtual/m.yaml', onList).issues.map((i) => i.message)).toEqual([
+      'subReads belongs to get, not to list',
+      'for belongs to sub-reads, not to list',
+    ]);
+  });
+
+  it('compiles idFrom on create and update, with header names in lower case', () => {
+    const text = minimalText().replace(
+      '        body: app',
+      '        body: app\n        idFrom: { header: X-Record-Id }',
+    );
+    expect(loadMapping('/virtual/m.yaml', text).resources.User?.operations.create.idFrom).toEqual({
+      from: 'header',
+      header: 'x-record-id',
+    });
+    const onGet = minimalText().replace(
+      '        path: /users/{appId}',
+      '        path: /users/{appId}\n        idFrom: location',
+    );
+    expect(mappingError('/virtual/m.yaml', onGet).issues.map((i) => i.message)).toEqual([
+      'idFrom belongs to create and update, not to get',
+    ]);
+  });
+
+  it('compiles protect, and members.key only with a push-down for it', () => {
+    const text = minimalText().replace('    id: id\n', '    id: id\n    protect: \'login = "admin"\'\n');
+    expect(loadMapping('/virtual/m.yaml', text).resources.User?.protect?.source).toBe('login = "admin"');
+    const group = [
+      '  Group:',
+      '    id: id',
+      '    members: { key: userName }',
+      `    toScim: '{ "displayName": name }'`,
+      `    fromScim: '{ "name": displayName }'`,
+      '    operations:',
+      '      create: { method: POST, path: /groups, body: app }',
+      "      get: { method: GET, path: '/groups/{appId}' }",
+      '      list: { method: GET, path: /groups }',
+    ].join('\n');
+    const issues = mappingError('/virtual/m.yaml', `${minimalText()}\n${group}`).issues;
+    expect(issues.map((i) => [i.path, i.message])).toEqual([
+      ['resources.Group.members.key', 'members are known by userName, but the User mapping cannot search it'],
+    ]);
+    const searchable = minimalText().replace(
+      '    operations:',
+      '    filters:\n      userName:\n        query: { login: value }\n    operations:',
+    );
+    expect(loadMapping('/virtual/m.yaml', `${searchable}\n${group}`).resources.Group?.memberKey).toBe(
+      'userName',
+    );
+  });
+
+  it('warns, without refusing, where a push-down sets a parameter the list call sets too', () => {
+    const text = withList(`query: { q: '""' }`).replace(
+      '    operations:',
+      '    filters:\n      userName:\n        query: { q: value }\n    operations:',
+    );
+    const mapping = loadMapping('/virtual/m.yaml', text);
+    expect(mapping.warnings?.map((w) => [w.path, w.message])).toEqual([
+      [
+        'resources.User.filters.userName.query.q',
+        "the list call sets 'q' too; a search sends the push-down's value in its place",
+      ],
+    ]);
+    expect(loadMapping('/virtual/m.yaml', minimalText()).warnings).toBeUndefined();
+  });
+
+  it('reports the first YAML syntax error only, with the quoting that fixes it', () => {
+    const text = minimalText().replace(
+      '      get:\n        method: GET\n        path: /users/{appId}',
+      '      get: { method: GET, path: /users/{appId} }',
+    );
+    const issues = mappingError('/virtual/m.yaml', text).issues;
+    expect(issues).toHaveLength(1);
+    expect(issues[0]?.message).toMatch(
+      /^YAML syntax: .* \(\d+ more YAML errors after it, most likely caused by it\)$/,
+    );
+    expect(issues[0]?.fix).toContain("quote the value: path: '/users/{appId}'");
   });
 });
 
