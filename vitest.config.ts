@@ -23,6 +23,16 @@ export default defineConfig({
         },
       },
       { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], fileParallelism: false } },
+      // The admin console in headless Chromium; skipped (one line) where Chromium is missing.
+      {
+        extends: true,
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          globalSetup: ['test/helpers/admin-browser-notice.ts'],
+          testTimeout: 120_000,
+        },
+      },
     ],
     testTimeout: 20_000,
     hookTimeout: 60_000,

@@ -2,6 +2,9 @@ import { createRequire } from 'node:module';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
+import { AdminConsole } from './admin/admin-console.js';
+import { adminPlugin } from './admin/admin-plugin.js';
+import type { WebhookSender } from './admin/notifier.js';
 import { DEFAULTS, type DeploymentConfig } from './config/deployment-config.js';
 import type { UpstreamObserver } from './connector/connector.js';
 import type { RetryPolicy } from './connector/retry-policy.js';
@@ -46,6 +49,10 @@ export interface AppDependencies {
   /** The audit trail's logger; null: no audit trail. Default: per `logging.audit`. */
   auditLogger?: Logger | null;
   now?: () => Date;
+  /** The admin console's webhook transport (tests). */
+  sendWebhook?: WebhookSender;
+  /** How often the admin console's charts read the metrics (tests shorten it). */
+  adminSampleIntervalMs?: number;
 }
 
 /**
@@ -83,9 +90,27 @@ export async function buildApp(
     log: logger,
   });
   const external = dependencies.observeUpstream;
+  let shuttingDown = false;
+  // Off (the default): no console object, no activity ring, no hook, no observer: nothing.
+  const admin = config.admin?.enabled
+    ? new AdminConsole({
+        config: config.admin,
+        version: VERSION,
+        live: () => runtime.current,
+        idMap,
+        metrics,
+        readiness,
+        isShuttingDown: () => shuttingDown,
+        log: logger,
+        ...(config.server.publicUrl ? { publicUrl: config.server.publicUrl } : {}),
+        ...(dependencies.sendWebhook ? { sendWebhook: dependencies.sendWebhook } : {}),
+      })
+    : undefined;
+  const adminObserve = admin?.observeUpstream;
   const observe: UpstreamObserver = (event) => {
     metrics.observeUpstream(event);
     readiness.observe(event);
+    adminObserve?.(event);
     external?.(event);
   };
   // What a reload keeps; the generation (mapping, connector, services) is what it replaces.
@@ -101,7 +126,6 @@ export async function buildApp(
   };
   const runtime = new RuntimeHolder(createGeneration(config, mapping, parts));
 
-  let shuttingDown = false;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.server.bodyLimit,
@@ -152,10 +176,21 @@ export async function buildApp(
     services: runtime.liveServices(),
     discoverySchemas: () => runtime.current.discoverySchemas,
     maxResults: limits.maxCount,
-    ...(audit ? { audit: { logger: audit, idMap, app: mapping.app } } : {}),
+    ...(audit || admin
+      ? {
+          audit: {
+            ...(audit ? { logger: audit } : {}),
+            ...(admin ? { activity: admin.activity } : {}),
+            idMap,
+            app: mapping.app,
+          },
+        }
+      : {}),
     // Tokens rotate with a reload (SIGHUP), without a restart.
     accessControl: { currentAuth: () => runtime.current.config.auth },
   });
+  // Before the passthrough, so that the console's path never reaches the app.
+  if (admin) await app.register(adminPlugin, { prefix: admin.path, console: admin });
   await app.register(passthroughPlugin, {
     upstream: config.upstream.baseUrl,
     auth: () => runtime.current.config.auth,
@@ -168,20 +203,29 @@ export async function buildApp(
   app.addHook('preClose', async () => {
     shuttingDown = true;
   });
-  app.decorate(
-    'reloader',
-    new Reloader({
-      holder: runtime,
-      shared: parts,
-      log: logger,
-      metrics,
-      setLogLevel: (level) => {
-        logger.level = level;
-        app.log.level = level;
-      },
-    }),
-  );
+  const reloader = new Reloader({
+    holder: runtime,
+    shared: parts,
+    log: logger,
+    metrics,
+    setLogLevel: (level) => {
+      logger.level = level;
+      app.log.level = level;
+    },
+  });
+  if (admin) {
+    // The console's Status page shows the last reload, whatever triggered it.
+    const reload = reloader.reload.bind(reloader);
+    reloader.reload = async (trigger) => {
+      const outcome = await reload(trigger);
+      admin.recordReload(trigger ?? 'request', outcome);
+      return outcome;
+    };
+    admin.start(dependencies.adminSampleIntervalMs);
+  }
+  app.decorate('reloader', reloader);
   app.addHook('onClose', async () => {
+    admin?.close();
     await runtime.close();
     await idMap.close();
     audit?.flush();

@@ -74,6 +74,36 @@ export interface MetricsConfig {
   bearerTokenHash?: string;
 }
 
+/** A webhook called when provisioning failures cross a threshold within a window. */
+export interface NotificationsConfig {
+  /** May hold a secret (Slack and Teams webhook URLs do): never logged or shown whole. */
+  webhook: string;
+  format: 'json' | 'slack' | 'teams';
+  threshold: number;
+  windowSec: number;
+  quietSec: number;
+}
+
+/** The admin console (`admin:`); absent or `enabled: false`: nothing is registered. */
+export interface AdminConfig {
+  enabled: boolean;
+  path: string;
+  /** `sha256:<hex>` of the console token; never one of the SCIM tokens. */
+  tokenHash?: string;
+  basic?: { username: string; passwordHash: string };
+  sessionMinutes: number;
+  /** Provisioning operations kept in memory for the Activity page. */
+  activitySize: number;
+  notifications?: NotificationsConfig;
+}
+
+export const ADMIN_DEFAULTS = {
+  path: '/admin',
+  sessionMinutes: 480,
+  activitySize: 1000,
+  notifications: { format: 'json', threshold: 5, windowSec: 300, quietSec: 900 },
+} as const;
+
 export interface DeploymentConfig {
   /** Absolute path of the file this came from ('<inline>' when built in code). */
   file: string;
@@ -125,6 +155,8 @@ export interface DeploymentConfig {
   metrics?: MetricsConfig;
   /** Absent: forwarding headers set by the sidecar, no body limit of its own. */
   passthrough?: PassthroughConfig;
+  /** The admin console; absent: off. */
+  admin?: AdminConfig;
   logging: {
     level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
     /** Absent: no audit trail (loadConfig fills in `stdout` for a config file). */

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
+import { adminConfig, adminIssues, type RawAdmin } from './admin-config.js';
 import { ConfigError, type ConfigIssue } from './config-error.js';
 import {
   DEFAULTS,
@@ -38,6 +39,7 @@ interface RawConfig {
   logging?: Partial<Omit<DeploymentConfig['logging'], 'audit'>> & { audit?: string };
   metrics?: Partial<MetricsConfig>;
   passthrough?: Partial<PassthroughConfig>;
+  admin?: RawAdmin;
 }
 
 /**
@@ -91,6 +93,14 @@ export function loadConfig(
   }
   semanticIssues.push(...securityIssues(source, raw.server, raw.auth.jwt));
   semanticIssues.push(...metricsIssues(source, raw));
+  semanticIssues.push(
+    ...adminIssues(source, raw.admin, {
+      ...(raw.server?.basePath ? { basePath: raw.server.basePath } : {}),
+      ...(raw.metrics?.enabled !== false && raw.metrics?.path ? { metricsPath: raw.metrics.path } : {}),
+      scimTokenHashes: (raw.auth.bearer?.tokens ?? []).map((token) => token.hash),
+      ...(raw.auth.basic ? { scimPasswordHash: raw.auth.basic.passwordHash } : {}),
+    }),
+  );
   if (semanticIssues.length > 0) throw new ConfigError(semanticIssues);
   const baseDir = dirname(absolute);
   return {
@@ -144,6 +154,7 @@ export function loadConfig(
       forwardedHeaders: raw.passthrough?.forwardedHeaders ?? 'set',
       ...(raw.passthrough?.bodyLimit !== undefined ? { bodyLimit: raw.passthrough.bodyLimit } : {}),
     },
+    ...(raw.admin?.enabled ? { admin: adminConfig(raw.admin) } : {}),
   };
 }
 

@@ -4,6 +4,7 @@ import type { DeploymentConfig } from '../config/deployment-config.js';
 import { requestContext } from '../connector/request-context.js';
 import type { IdMap } from '../idmap/id-map.js';
 import type { ResourceTypeName } from '../mapping/mapping-types.js';
+import type { ActivitySink } from '../ops/activity.js';
 import { registerAuditHooks, type UpstreamCallRecorder } from '../ops/audit.js';
 import { type ClientProfile, clientProfile } from '../scim/client-profile.js';
 import { scimErrors } from '../scim/errors.js';
@@ -33,8 +34,11 @@ export interface ScimPluginOptions {
     | Partial<Record<ResourceTypeName, ResourceSchema>>
     | (() => Partial<Record<ResourceTypeName, ResourceSchema>>);
   maxResults: number;
-  /** The audit trail (one line per provisioning operation); absent: none. */
-  audit?: { logger: Logger; idMap: IdMap; app: string };
+  /**
+   * The audit trail (one line per provisioning operation) and the admin console's activity ring;
+   * absent: neither. Either may be absent on its own.
+   */
+  audit?: { logger?: Logger; idMap: IdMap; app: string; activity?: ActivitySink };
   accessControl?: AccessControlOptions;
 }
 
@@ -54,8 +58,14 @@ export async function scimPlugin(scope: FastifyInstance, options: ScimPluginOpti
   // First, so that requests refused by the access control below are audited too.
   let auditCallsOf: UpstreamCallRecorder | undefined;
   if (options.audit) {
-    const { logger, idMap, app } = options.audit;
-    auditCallsOf = registerAuditHooks(scope, { audit: logger, idMap, app, basePath: config.server.basePath });
+    const { logger, idMap, app, activity } = options.audit;
+    auditCallsOf = registerAuditHooks(scope, {
+      ...(logger ? { audit: logger } : {}),
+      ...(activity ? { activity } : {}),
+      idMap,
+      app,
+      basePath: config.server.basePath,
+    });
   }
 
   // Everything a SCIM request does toward the app runs under one deadline, counted from here, and

@@ -5,6 +5,14 @@ import type { UpstreamCallEvent } from '../connector/connector.js';
 import type { RequestRecorder } from '../connector/request-context.js';
 import type { IdMap } from '../idmap/id-map.js';
 import type { ResourceTypeName } from '../mapping/mapping-types.js';
+import { clientProfile } from '../scim/client-profile.js';
+import {
+  type ActivitySink,
+  type AppCallRecord,
+  keptBody,
+  MAX_CALLS_KEPT,
+  type ProvisioningActivity,
+} from './activity.js';
 
 /**
  * The audit trail: one JSON line per provisioning operation, written by its own pino instance to
@@ -77,11 +85,16 @@ interface AuditContext {
   upstreamCalls: number;
   appId?: string;
   droppedAttributes?: string[];
+  /** The calls to the app, kept only when the admin console records activity. */
+  calls?: AppCallRecord[];
+  callsOmitted?: number;
+  /** The SCIM error answered, when the console records activity. */
+  error?: { scimType?: string; detail?: string };
   /** Records on this context what the service reports (handed down with the request). */
   readonly recorder: RequestRecorder;
 }
 
-function newAuditContext(): AuditContext {
+function newAuditContext(keepCalls: boolean): AuditContext {
   const context: AuditContext = {
     lastStatus: null,
     upstreamCalls: 0,
@@ -92,6 +105,11 @@ function newAuditContext(): AuditContext {
       },
     },
   };
+  // Only the admin console keeps the calls themselves; the audit line counts them.
+  if (keepCalls) {
+    context.calls = [];
+    context.callsOmitted = 0;
+  }
   return context;
 }
 
@@ -100,6 +118,20 @@ function recordUpstreamCall(context: AuditContext, event: UpstreamCallEvent): vo
   context.lastStatus = event.status ?? null;
   const failed = event.status === undefined || event.status >= 400;
   if (failed && !context.firstFailure) context.firstFailure = { status: event.status ?? null };
+  if (!context.calls) return;
+  if (context.calls.length >= MAX_CALLS_KEPT) {
+    context.callsOmitted = (context.callsOmitted ?? 0) + 1;
+    return;
+  }
+  context.calls.push({
+    operation: `${event.resourceType}.${event.operation}`,
+    method: event.method ?? '',
+    path: event.path ?? '',
+    status: event.status,
+    durationMs: Math.round(event.durationMs * 10) / 10,
+    attempt: event.attempt ?? 1,
+    ...(event.detail !== undefined ? { detail: event.detail } : {}),
+  });
 }
 
 /** Where a request reports to its audit line: calls to the app, dropped attributes (undefined: not audited). */
@@ -118,7 +150,10 @@ declare module 'fastify' {
 const auditContexts = new WeakMap<FastifyRequest, AuditContext>();
 
 export interface AuditHookOptions {
-  audit: Logger;
+  /** The audit trail; absent when only the admin console records operations. */
+  audit?: Logger;
+  /** The admin console's activity ring; absent (the console is off): nothing more is kept. */
+  activity?: ActivitySink;
   idMap: IdMap;
   /** The SCIM base path the scope is registered under. */
   basePath: string;
@@ -137,13 +172,32 @@ const TYPES: Record<string, ResourceTypeName> = { Users: 'User', Groups: 'Group'
  * scope so even requests refused by authentication are recorded.
  */
 export function registerAuditHooks(scope: FastifyInstance, options: AuditHookOptions): AuditRecorderOf {
-  const { audit, idMap } = options;
+  const { audit, idMap, activity } = options;
   const base = options.basePath.toLowerCase();
 
   scope.addHook('onRequest', (request, _reply, done) => {
-    auditContexts.set(request, newAuditContext());
+    auditContexts.set(request, newAuditContext(activity !== undefined));
     done();
   });
+
+  // The console shows why an operation failed: the scimType and detail of the error answered.
+  if (activity) {
+    scope.addHook('onSend', (request, reply, payload, done) => {
+      const context = auditContexts.get(request);
+      if (context && reply.statusCode >= 400 && typeof payload === 'string') {
+        try {
+          const body = JSON.parse(payload) as { scimType?: unknown; detail?: unknown };
+          context.error = {
+            ...(typeof body.scimType === 'string' ? { scimType: body.scimType } : {}),
+            ...(typeof body.detail === 'string' ? { detail: body.detail } : {}),
+          };
+        } catch {
+          // Not a SCIM error body: nothing to show.
+        }
+      }
+      done(null, payload);
+    });
+  }
 
   scope.addHook('preHandler', async (request) => {
     const route = describeRoute(request, base);
@@ -189,10 +243,38 @@ export function registerAuditHooks(scope: FastifyInstance, options: AuditHookOpt
       durationMs: Math.round(reply.elapsedTime * 10) / 10,
       ...(context?.droppedAttributes ? { droppedAttributes: context.droppedAttributes } : {}),
     };
-    audit.info(record, 'provisioning operation');
+    audit?.info(record, 'provisioning operation');
+    if (activity) activity.record(activityOf(request, record, context, activity.personalData()));
   });
 
   return (request) => auditContexts.get(request)?.recorder;
+}
+
+/** The operation as the admin console keeps it: bodies and queries only when personal data may be kept. */
+function activityOf(
+  request: FastifyRequest,
+  record: AuditRecord,
+  context: AuditContext | undefined,
+  personalData: boolean,
+): ProvisioningActivity {
+  const mark = request.url.indexOf('?');
+  const path = mark === -1 ? request.url : request.url.slice(0, mark);
+  const query = mark === -1 ? undefined : request.url.slice(mark + 1);
+  const hasBody = request.body !== undefined && request.body !== null;
+  return {
+    time: new Date().toISOString(),
+    audit: record,
+    method: request.method,
+    path,
+    ...(personalData && query ? { query } : {}),
+    clientProfile: request.clientProfile ?? clientProfile(request),
+    ...(context?.error?.scimType ? { scimType: context.error.scimType } : {}),
+    ...(context?.error?.detail ? { detail: context.error.detail } : {}),
+    ...(personalData && hasBody ? { requestBody: keptBody(request.body) } : {}),
+    bodyRedacted: hasBody && !personalData,
+    calls: context?.calls ?? [],
+    callsOmitted: context?.callsOmitted ?? 0,
+  };
 }
 
 function describeRoute(

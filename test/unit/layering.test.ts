@@ -40,6 +40,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
     'lib',
     'security',
   ],
+  admin: ['http', 'ops', 'service', 'connector', 'mapping', 'config', 'idmap', 'scim', 'lib', 'security'],
   cli: ['*'],
   '.': ['*'],
 };
@@ -48,7 +49,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
 const SERVICE_MAY_USE_FROM_CONNECTOR = ['connector/gateway.ts', 'connector/request-context.ts'];
 
 /** Where fastify and its plugins may be imported: the HTTP edge and the wiring. */
-const FASTIFY_ALLOWED = ['http', 'passthrough', 'ops', 'runtime', 'cli', '.'];
+const FASTIFY_ALLOWED = ['http', 'passthrough', 'ops', 'admin', 'runtime', 'cli', '.'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

@@ -326,7 +326,7 @@ describe('loadConfig: single problems', () => {
         column: 1,
         path: 'colour',
         message: "unknown setting 'colour'",
-        fix: 'allowed here: server, auth, upstream, mapping, idMap, logging, metrics, passthrough',
+        fix: 'allowed here: server, auth, upstream, mapping, idMap, logging, metrics, passthrough, admin',
       },
     ],
     [
