@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/config-error.js';
+import { checkCommand } from './check.js';
 import { demo } from './demo.js';
 import { demoAppCommand } from './demo-app.js';
 import { dryRun, readJsonArgument } from './dry-run.js';
@@ -25,6 +26,11 @@ Commands:
   dry-run --config <file> <METHOD> <scim path> [--body <json|@file>] [--current <json|@file>]
                              print the exact requests the app would receive for a SCIM request,
                              without sending writes; ids in the path are the app's ids
+  check --config <file> [--record <file> | --replay <file>]
+                             run a short provisioning cycle against the real app (create, find,
+                             disable, group, delete; it cleans up after itself), print every app
+                             call with its answer and flag what does not read back as written;
+                             --record saves the app's answers, --replay runs on them without the app
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -41,6 +47,8 @@ async function main(argv: string[]): Promise<number> {
       host: { type: 'string' },
       basic: { type: 'string' },
       write: { type: 'boolean' },
+      record: { type: 'string' },
+      replay: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -75,6 +83,14 @@ async function main(argv: string[]): Promise<number> {
       });
       process.stdout.write(output);
       return 0;
+    }
+    case 'check': {
+      if (values.record && values.replay) throw new UsageError('check takes --record or --replay, not both');
+      return checkCommand(requireConfig(values.config), {
+        ...(values.record ? { record: values.record } : {}),
+        ...(values.replay ? { replay: values.replay } : {}),
+        write: (text) => process.stdout.write(text),
+      });
     }
     case 'validate': {
       const { ok, report } = validateCommand(requireConfig(values.config));

@@ -8,9 +8,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCheck } from '../../src/cli/check.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { loadMapping } from '../../src/mapping/load-mapping.js';
 import { customField, RedmineApi } from './redmine-api.js';
 import { type RedmineInstance, startRedmine } from './redmine-server.js';
 import {
+  EXAMPLE_CONFIG,
   expectStatus,
   filterQuery,
   idOf,
@@ -616,5 +620,26 @@ describe('mappings/redmine-lock-on-delete.yaml: DELETE locks the user', () => {
     expect(await redmine.user(redmineUserId)).toMatchObject({ status: 1, lastname: 'Again' });
     expect((await lockingScim().request('GET', `/Users/${idOf(answer)}`)).status).toBe(200);
     expect((await lockingScim().request('GET', `/Users/${userId}`)).status).toBe(404);
+  });
+});
+
+describe('scim-sidecar check', () => {
+  it('runs its cycle against Redmine, groups included, every write read back as written', async () => {
+    const before = await redmine.userCount();
+    const config = loadConfig(EXAMPLE_CONFIG, {
+      REDMINE_URL: instance.url,
+      REDMINE_API_KEY: instance.apiKey,
+      SCIM_TOKEN_HASH: `sha256:${'0'.repeat(64)}`,
+      SCIM_SIDECAR_DATA_DIR: join(workDir ?? tmpdir(), 'check'),
+    });
+    let output = '';
+    const result = await runCheck(config, loadMapping(config.mapping), {
+      write: (text) => {
+        output += text;
+      },
+    });
+    expect(result.ok, output).toBe(true);
+    expect(result.steps.map((s) => s.outcome)).toEqual(Array(7).fill('as written'));
+    expect(await redmine.userCount()).toBe(before);
   });
 });

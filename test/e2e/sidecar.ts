@@ -36,7 +36,7 @@ export interface ScimAnswer {
   body: ScimObject;
 }
 
-/** scim-sidecar listening on 127.0.0.1 (a free port), built from examples/redmine/config.yaml as deployed. */
+/** scim-sidecar listening on 127.0.0.1 (a free port), built from an example config as deployed. */
 export interface Sidecar {
   config: DeploymentConfig;
   baseUrl: string;
@@ -57,18 +57,36 @@ export interface SidecarOptions {
  * exists only in memory; the config sees its hash.
  */
 export async function startSidecar(options: SidecarOptions): Promise<Sidecar> {
+  return startSidecarFrom(
+    EXAMPLE_CONFIG,
+    {
+      REDMINE_URL: options.redmine.url,
+      REDMINE_API_KEY: options.redmine.apiKey,
+      ...(options.mapping ? { REDMINE_MAPPING: options.mapping } : {}),
+    },
+    options.dataDir,
+  );
+}
+
+/**
+ * scim-sidecar built from an example config (`examples/<app>/config.yaml`), with the app's
+ * variables given and the rest of the environment made only of what the example documents.
+ */
+export async function startSidecarFrom(
+  configFile: string,
+  appEnv: NodeJS.ProcessEnv,
+  dataDir: string,
+): Promise<Sidecar> {
   const token = randomBytes(32).toString('base64url');
   const env: NodeJS.ProcessEnv = {
-    REDMINE_URL: options.redmine.url,
-    REDMINE_API_KEY: options.redmine.apiKey,
+    ...appEnv,
     SCIM_TOKEN_HASH: hashToken(token),
-    SCIM_SIDECAR_DATA_DIR: options.dataDir,
+    SCIM_SIDECAR_DATA_DIR: dataDir,
     LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'silent',
     // Port 0: the system picks a free one, read back from listen().
     PORT: '0',
-    ...(options.mapping ? { REDMINE_MAPPING: options.mapping } : {}),
   };
-  const config = loadConfig(EXAMPLE_CONFIG, env);
+  const config = loadConfig(configFile, env);
   const app: FastifyInstance = await buildApp(config, loadMapping(config.mapping));
   const address = await app.listen({ host: config.server.host, port: config.server.port });
   const baseUrl = `${address}${config.server.basePath}`;
