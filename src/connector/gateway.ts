@@ -319,7 +319,9 @@ export class ResourceGateway implements AppGateway {
     needs: ListNeeds,
   ): Promise<{ views: AppView[]; total: number } | undefined> {
     const list = this.mapping.operations.list;
-    if (list.total === undefined || list.paging.mode === 'none') return undefined;
+    // With `protect`, the app's pages and total count records SCIM never shows: the window and
+    // totalResults come from the whole list instead (undefined makes the caller read it all).
+    if (list.total === undefined || list.paging.mode === 'none' || this.protects) return undefined;
     const { items, total } = await this.walk(
       context,
       'list',
@@ -330,8 +332,7 @@ export class ResourceGateway implements AppGateway {
         to: offset + count,
       },
     );
-    const views = unprotected(await this.complete(context, items, needs));
-    // The app's total counts its protected records: totalResults may be that many too high.
+    const views = await this.complete(context, items, needs);
     return { views, total: total ?? offset + items.length };
   }
 

@@ -56,6 +56,15 @@ describe('protect', () => {
     return res.list().Resources.map((u) => u.userName as string);
   }
 
+  it('pages over unprotected accounts only: windows and totals count what the IdP may see', async () => {
+    const res = await sc.scim('GET', '/Users?startIndex=1&count=1');
+    expect(res.status, res.text).toBe(200);
+    const page = res.list();
+    expect(page.Resources.map((u) => u.userName)).toEqual([staff.login]);
+    expect(page.itemsPerPage).toBe(1);
+    expect(page.totalResults).toBe((await listed()).length);
+  });
+
   it('leaves protected accounts out of unfiltered lists', async () => {
     expect(await listed()).toEqual(['staff']);
   });
