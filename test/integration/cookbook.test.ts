@@ -813,7 +813,7 @@ describe("recipe protected-accounts.yaml: the app's own accounts stay out of SCI
   it('lists and finds only the other accounts and teams', async () => {
     const all = await sc.scim('GET', '/Users');
     expect(all.list().Resources.map((u) => u.userName)).toEqual(['jdoe']);
-    expect(all.list().totalResults).toBe(3); // the app's total still counts its own accounts
+    expect(all.list().totalResults).toBe(1); // the adapter counts what the IdP may see
     expect(await findUsers(sc, 'userName eq "admin"')).toEqual([]);
     expect((await sc.scim('GET', '/Groups')).list().Resources).toEqual([]);
     expect(await sc.idMap.findByAppId('User', String(admin.id))).toBeUndefined();
