@@ -1,7 +1,7 @@
 /**
  * The runner drives its child processes (legacy app, passthrough, sidecar) over the Node IPC
  * channel, never over the HTTP ports being measured: readiness, memory samples, call counts,
- * seeding and shutdown.
+ * seeding the app's store and shutdown.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 
@@ -11,6 +11,8 @@ export interface MemorySample {
   external: number;
   /** CPU time the process has used so far (user + system), microseconds. */
   cpuMicros: number;
+  /** The system (kernel) part of it: syscalls such as socket writes and fsync. */
+  cpuSystemMicros: number;
 }
 
 /** Upstream calls seen by the legacy app, by route key (`GET /api/accounts/:id`). */
@@ -30,21 +32,38 @@ export interface SeededAccount {
   department: string;
 }
 
-export interface SeedResult {
-  accounts: SeededAccount[];
-  teams: number[];
+/**
+ * The account a seed request creates as number `i` under `prefix`: the app record the sidecar
+ * writes for the Entra body of the same user (`entraUser` in workloads.ts), so a record seeded in
+ * the app and one created through SCIM look alike.
+ */
+export function seededAccount(prefix: string, i: number): Omit<SeededAccount, 'id'> {
+  const login = `${prefix}.${i}@contoso.example`;
+  return {
+    login,
+    first_name: `Given${i}`,
+    last_name: `Family${i}`,
+    email: login,
+    title: 'Engineer',
+    department: 'Research',
+  };
 }
 
 export type Request =
   | { type: 'memory' }
   | { type: 'counts' }
-  | { type: 'seed'; prefix: string; accounts: number; teams: number }
+  /** Accounts `seededAccount(prefix, 0 … count-1)`, created in the app's store directly. */
+  | { type: 'seedAccounts'; prefix: string; count: number }
+  /** Teams `${prefix}-0 … count-1`, each holding `members` (account ids). */
+  | { type: 'seedTeams'; prefix: string; count: number; members: number[] }
   | { type: 'stop' };
 
 interface Replies {
   memory: MemorySample;
   counts: CallCounts;
-  seed: SeedResult;
+  /** The app ids, in order. */
+  seedAccounts: { ids: number[] };
+  seedTeams: { ids: number[] };
   stop: { stopped: true };
 }
 
@@ -79,17 +98,20 @@ export class BenchChild {
     });
   }
 
-  /** Forks `script`, resolves once it reports the URL it listens on. */
+  /**
+   * Forks `script`, resolves once it reports the URL it listens on. `stdout`: a file descriptor
+   * the child's standard output goes to (its log), instead of this process's.
+   */
   static start(
     name: string,
     script: string,
     args: string[],
-    options: { execArgv?: string[]; execPath?: string } = {},
+    options: { execArgv?: string[]; execPath?: string; stdout?: number } = {},
   ): Promise<BenchChild> {
     const child = fork(script, args, {
       execArgv: options.execArgv ?? [],
       ...(options.execPath ? { execPath: options.execPath } : {}),
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      stdio: ['ignore', options.stdout ?? 'inherit', 'inherit', 'ipc'],
     });
     return new Promise((resolve, reject) => {
       const onExit = (code: number | null) =>
@@ -159,7 +181,7 @@ export function serveParent(
       if (request.type === 'memory') {
         const { rss, heapUsed, external } = process.memoryUsage();
         const { user, system } = process.cpuUsage();
-        send({ id, reply: { rss, heapUsed, external, cpuMicros: user + system } });
+        send({ id, reply: { rss, heapUsed, external, cpuMicros: user + system, cpuSystemMicros: system } });
         return;
       }
       const handler = handlers[request.type] as ((r: Request) => unknown) | undefined;

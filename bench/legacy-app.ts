@@ -8,7 +8,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DemoStore, DemoStoreError, MAX_PAGE_SIZE } from '../src/demo/demo-store.js';
-import { argValue, type CallCounts, type SeededAccount, type SeedResult, serveParent } from './ipc.js';
+import { argValue, type CallCounts, seededAccount, serveParent } from './ipc.js';
 
 interface Reply {
   status: number;
@@ -152,31 +152,21 @@ function send(res: ServerResponse, reply: Reply): void {
   res.end(json);
 }
 
-/** Accounts and teams for the passthrough baseline, created directly in the store. */
-function seed(prefix: string, accountCount: number, teamCount: number): SeedResult {
-  const accounts: SeededAccount[] = [];
-  for (let i = 0; i < accountCount; i++) {
-    const account = store.createAccount({
-      login: `${prefix}.${i}@contoso.example`,
-      first_name: `Given${i}`,
-      last_name: `Family${i}`,
-      email: `${prefix}.${i}@contoso.example`,
-      title: 'Engineer',
-      department: 'Research',
-    });
-    accounts.push({
-      id: account.id,
-      login: account.login,
-      first_name: account.first_name,
-      last_name: account.last_name,
-      email: account.email ?? '',
-      title: account.title ?? '',
-      department: account.department ?? '',
-    });
-  }
-  const teams: number[] = [];
-  for (let i = 0; i < teamCount; i++) teams.push(store.createTeam({ name: `${prefix}-team-${i}` }).id);
-  return { accounts, teams };
+/**
+ * Records created in the store directly, without HTTP: every target's users and groups (a
+ * sidecar's id map is written to match, see bench/seed.ts), up to groups of 100 000 members.
+ */
+function seedAccounts(prefix: string, count: number): { ids: number[] } {
+  const ids: number[] = [];
+  for (let i = 0; i < count; i++) ids.push(store.createAccount(seededAccount(prefix, i)).id);
+  return { ids };
+}
+
+function seedTeams(prefix: string, count: number, members: number[]): { ids: number[] } {
+  const ids: number[] = [];
+  for (let i = 0; i < count; i++)
+    ids.push(store.createTeam({ name: `${prefix}-${i}`, member_ids: members }).id);
+  return { ids };
 }
 
 server.listen(0, '127.0.0.1', () => {
@@ -190,7 +180,8 @@ server.listen(0, '127.0.0.1', () => {
         samples.clear();
         return reply;
       },
-      seed: (request) => seed(request.prefix, request.accounts, request.teams),
+      seedAccounts: (request) => seedAccounts(request.prefix, request.count),
+      seedTeams: (request) => seedTeams(request.prefix, request.count, request.members),
     },
     () =>
       new Promise<void>((resolve) => {

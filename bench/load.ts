@@ -50,6 +50,11 @@ export class OpRecorder {
     return this.count;
   }
 
+  /** The latencies recorded, in order. */
+  values(): Float64Array {
+    return this.latencies.slice(0, this.count);
+  }
+
   summary(): LatencySummary {
     const sorted = this.latencies.slice(0, this.count).sort();
     const at = (q: number) =>
@@ -112,6 +117,9 @@ export async function saturate(
     duration: options.seconds,
     requests,
     timeout: 30,
+    // autocannon checks its stop flag once per sample: by default once a second, which would
+    // stretch a short (--quick) run to a full second.
+    ...(options.seconds < 5 ? { sampleInt: 100 } : {}),
   });
   if (result.errors > 0) recorder.fail(`connection errors: ${result.errors}`);
   const summary = recorder.summary();
@@ -211,33 +219,4 @@ export async function runOps(
     await pool.close();
   }
   return recorder.summary();
-}
-
-/** POSTs `bodies` and returns each answer's parsed JSON (seeding through SCIM). */
-export async function createAll(
-  origin: string,
-  path: string,
-  headers: Record<string, string>,
-  bodies: string[],
-  concurrency: number,
-): Promise<Array<Record<string, unknown>>> {
-  const pool = new Pool(origin, { connections: concurrency, pipelining: 1 });
-  const out: Array<Record<string, unknown>> = new Array(bodies.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < bodies.length) {
-      const index = next++;
-      const response = await pool.request({ method: 'POST', path, headers, body: bodies[index] });
-      const text = await response.body.text();
-      if (response.statusCode !== 201)
-        throw new Error(`POST ${path} -> ${response.statusCode}: ${text.slice(0, 500)}`);
-      out[index] = JSON.parse(text) as Record<string, unknown>;
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: concurrency }, worker));
-  } finally {
-    await pool.close();
-  }
-  return out;
 }

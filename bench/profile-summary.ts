@@ -4,6 +4,10 @@
  * by function, both self time and inclusive time (a sample counts once per area on its stack).
  *
  *   node bench/dist/bench/profile-summary.js bench/dist/profiles/<file>.cpuprofile [--top 30]
+ *     [--skip S]          leave out the first S seconds (start-up, replaying the id map log)
+ *     [--until S]         leave out what follows second S
+ *     [--timeline]        also: busy time per second, to find the seconds a phase ran in
+ *     [--callers NAME]    also: the call chains (innermost first) that lead to function NAME
  */
 import { readFileSync } from 'node:fs';
 
@@ -28,14 +32,16 @@ interface Profile {
 /** First match wins: more specific areas first. */
 const AREAS: Array<[string, RegExp]> = [
   ['JSONata evaluation', /node_modules\/jsonata\//],
-  ['expression wrapper (normalise)', /src\/connector\/expression\.js/],
+  ['mapping expressions (JSONata subset, wrapper)', /src\/mapping\//],
   ['filter parsing/evaluation', /src\/scim\/filter\//],
   ['PATCH parsing/apply', /src\/scim\/patch\//],
   ['schema validation', /src\/scim\/(validate-resource|coerce|attributes)\.js/],
   ['projection/response', /src\/scim\/projection\.js|src\/service\/response\.js/],
   ['id map', /src\/idmap\//],
   ['service', /src\/service\//],
-  ['connector (render, translate)', /src\/connector\//],
+  ['gateway, connector (plan, render, call)', /src\/connector\//],
+  ['locks', /src\/locks\//],
+  ['audit trail, metrics (src/ops)', /src\/ops\//],
   ['http layer (auth, routes)', /src\/http\//],
   ['logging (pino)', /node_modules\/(pino|sonic-boom|fast-redact|@pinojs)/],
   [
@@ -65,9 +71,18 @@ function keyOf(frame: CallFrame): string {
 function main(): void {
   const args = process.argv.slice(2);
   const file = args.find((a) => !a.startsWith('--'));
-  if (!file) throw new Error('usage: profile-summary.js <file.cpuprofile> [--top N]');
-  const topIndex = args.indexOf('--top');
-  const top = topIndex === -1 ? 25 : Number(args[topIndex + 1]);
+  if (!file)
+    throw new Error('usage: profile-summary.js <file.cpuprofile> [--top N] [--skip S] [--callers NAME]');
+  const optionValue = (name: string) => {
+    const index = args.indexOf(name);
+    return index === -1 ? undefined : args[index + 1];
+  };
+  const top = Number(optionValue('--top') ?? 25);
+  const skipMicros = Number(optionValue('--skip') ?? 0) * 1e6;
+  const untilMicros = Number(optionValue('--until') ?? Number.POSITIVE_INFINITY) * 1e6;
+  const timeline: number[] = [];
+  const callersOf = optionValue('--callers');
+  const chains = new Map<string, number>();
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map<number, ProfileNode>();
   const parent = new Map<number, number>();
@@ -81,11 +96,24 @@ function main(): void {
   const inclusiveFn = new Map<string, number>();
   let total = 0;
   let idle = 0;
+  let elapsed = 0;
   const add = (map: Map<string, number>, key: string, us: number) => map.set(key, (map.get(key) ?? 0) + us);
   profile.samples.forEach((sample, i) => {
     const us = profile.timeDeltas[i] ?? 0;
+    elapsed += us;
+    if (elapsed < skipMicros || elapsed > untilMicros) return;
     const leaf = byId.get(sample);
     if (!leaf) return;
+    const second = Math.floor(elapsed / 1e6);
+    if (leaf.callFrame.functionName !== '(idle)') timeline[second] = (timeline[second] ?? 0) + us;
+    if (callersOf !== undefined && leaf.callFrame.functionName === callersOf) {
+      const chain: string[] = [];
+      for (let id = parent.get(sample); id !== undefined && chain.length < 8; id = parent.get(id)) {
+        const node = byId.get(id);
+        if (node && node.callFrame.functionName !== '(root)') chain.push(keyOf(node.callFrame));
+      }
+      add(chains, chain.join('\n      < '), us);
+    }
     if (leaf.callFrame.functionName === '(idle)') {
       idle += us;
       return;
@@ -118,6 +146,16 @@ function main(): void {
   out(`\ntop ${top} functions by inclusive time (project code only)`);
   const ours = [...inclusiveFn].filter(([fn]) => /\bsrc\//.test(fn));
   for (const [fn, us] of ours.sort((a, b) => b[1] - a[1]).slice(0, top)) out(`${pct(us)}  ${fn}`);
+  if (args.includes('--timeline')) {
+    out('\nbusy time per second since the profile started');
+    for (let second = 0; second < timeline.length; second++)
+      out(
+        `${String(second).padStart(5)} s  ${(((timeline[second] ?? 0) / 1e6) * 100).toFixed(0).padStart(3)}%`,
+      );
+  }
+  if (callersOf === undefined) return;
+  out(`\ncallers of ${callersOf}, by time (innermost first)`);
+  for (const [chain, us] of [...chains].sort((a, b) => b[1] - a[1]).slice(0, 12)) out(`${pct(us)}  ${chain}`);
 }
 
 main();

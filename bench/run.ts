@@ -1,7 +1,12 @@
 /**
  * `npm run bench`: scim-sidecar against a plain @fastify/http-proxy passthrough, both in front of
- * the same in-memory legacy app, for workloads W1–W5; then the p99 latency the sidecar adds at
+ * the same in-memory legacy app, for workloads W1–W7; then the p99 latency the sidecar adds at
  * half of its full load. See bench/RESULTS.md.
+ *
+ * The sidecar runs as users run it (bench/sidecar.ts): `serve`'s config path, the file id map
+ * store, logging at `info` and the audit trail on its standard output, which goes to a file.
+ * Every target's records are seeded directly (bench/seed.ts): in the app's store, and for a
+ * sidecar in the id map log it opens at start.
  *
  * A third target, json-forward (bench/json-forward.ts), forwards the passthrough's calls but parses
  * and re-serialises their JSON: the floor for any proxy that reads what it forwards.
@@ -10,34 +15,60 @@
  * (forked, driven over IPC); autocannon runs in this one. Only one proxy is under load at a time,
  * and the order rotates between rounds so no side always runs on a warmer or quieter machine.
  *
- *   npm run bench                         full run (about 10 minutes on 2 cores)
- *   npm run bench -- --quick              smoke test (about 15 s): every workload on every target, exits
- *                                         non-zero on errors or mismatched upstream calls, never on speed
+ *   npm run bench                         full run (about 20 minutes on 2 cores)
+ *   npm run bench -- --quick              smoke test (about 20 s): every workload on every target, exits
+ *                                         non-zero on errors or on app calls other than the fewest the
+ *                                         demo mapping allows, never on speed
  *   npm run bench -- --only W1,W3         some workloads
+ *   npm run bench -- --big-groups         one sidecar, big groups: a PATCH adding 15 000 members, GET of a
+ *                                         100 000-member group, add-member latency at 10 vs 10 000
+ *                                         members (bench/big-groups.ts)
  *   npm run bench -- --profile            proxies run with --cpu-prof (bench/dist/profiles)
  *   npm run bench -- --compare DIR        also a second sidecar built elsewhere (DIR/bench/sidecar.js,
  *                                         e.g. a copy of bench/dist made before a change), same run;
- *                                         --compare-name NAME labels it (default "compare")
+ *                                         --compare-name NAME labels it (default "compare"); its app
+ *                                         calls may differ from the others' and are reported
  *   npm run bench -- --node PATH          run the proxies on another Node binary (e.g. 24, as in the
  *                                         Docker image); the app and autocannon stay on this one
  *   npm run bench -- --sidecar-flags "--max-semi-space-size=32"   Node flags for the sidecar(s)
  *   npm run bench -- --soak 10            sidecar RSS over 10 minutes of mixed load
  *   npm run bench -- --idmap-memory       RSS with 1 million id map entries (bench/idmap-memory.ts)
- *   more: --duration S --warmup S --rounds N --connections N --users N --groups N
- *         --latency-duration S --no-latency
+ *   sidecar setup: --log-level LEVEL (info) --audit stdout|off (stdout), and for the --compare sidecar
+ *                  --compare-log-level, --compare-audit (default: the same; with --compare bench/dist, the
+ *                  same build: what logging costs)
+ *                  --sidecar-log FILE|/dev/null (default: sidecar.log in the run's temp dir) --keep
+ *   sizes: --users N --groups N (W4) --crowd N (W6, W7 members) --w6-groups N --w7-groups N
+ *          --w7-size N (members per W7 group at the start)
+ *   more: --duration S --warmup S --rounds N --connections N --latency-duration S --no-latency
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { resolve } from 'node:path';
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { type BenchChild, type CallCounts, BenchChild as Child } from './ipc.js';
-import { createAll, type LatencySummary, paced, runOps, saturate, type ThroughputResult } from './load.js';
+import { type LatencySummary, paced, runOps, saturate, type ThroughputResult } from './load.js';
 import { benchScript, DEMO_MAPPING, OUT_DIR, preparePackageRoot } from './paths.js';
+import {
+  IdMapLogWriter,
+  type SeedSizes,
+  type SidecarFiles,
+  type SidecarSettings,
+  seedTarget,
+  sidecarFiles,
+  writeSidecarConfig,
+} from './seed.js';
 import { runSoak } from './soak.js';
 import {
-  entraGroup,
-  entraUser,
   type Kind,
   MAIN_WORKLOADS,
   type OpStream,
@@ -52,8 +83,7 @@ interface Options {
   warmup: number;
   rounds: number;
   connections: number;
-  users: number;
-  groups: number;
+  sizes: SeedSizes;
   only: WorkloadId[];
   latency: boolean;
   latencySeconds: number;
@@ -64,7 +94,17 @@ interface Options {
   sidecarFlags: string[];
   soakMinutes: number | undefined;
   idmapMemory: boolean;
+  bigGroups: boolean;
+  settings: SidecarSettings;
+  /** The `--compare` sidecar's (`--compare-log-level`, `--compare-audit`); default: `settings`. */
+  compareSettings: SidecarSettings;
+  /** Where the sidecar's standard output goes; undefined: sidecar.log in its temp dir. */
+  sidecarLog: string | undefined;
+  /** Keep the run's temp dir (configs, id map logs, sidecar logs). */
+  keep: boolean;
 }
+
+const LOG_LEVELS: SidecarSettings['level'][] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 function parseOptions(argv: string[]): Options {
   const value = (name: string): string | undefined => {
@@ -88,17 +128,32 @@ function parseOptions(argv: string[]): Options {
   }
   const compare = value('--compare');
   const soak = value('--soak');
+  const settings = (prefix: string, fallback: SidecarSettings): SidecarSettings => {
+    const level = (value(`--${prefix}log-level`) ?? fallback.level) as SidecarSettings['level'];
+    if (!LOG_LEVELS.includes(level))
+      throw new Error(`--${prefix}log-level must be one of ${LOG_LEVELS.join(', ')}`);
+    const audit = (value(`--${prefix}audit`) ?? fallback.audit) as SidecarSettings['audit'];
+    if (audit !== 'stdout' && audit !== 'off') throw new Error(`--${prefix}audit must be stdout or off`);
+    return { level, audit };
+  };
+  const main = settings('', { level: 'info', audit: 'stdout' });
   return {
     quick,
-    seconds: number('--duration', quick ? 0.5 : 10),
+    seconds: number('--duration', quick ? 0.3 : 10),
     warmup: number('--warmup', quick ? 0 : 2, true),
     rounds: number('--rounds', quick ? 1 : 3),
     connections: number('--connections', 32),
-    users: number('--users', quick ? 100 : 1000),
-    groups: number('--groups', quick ? 50 : 2000),
+    sizes: {
+      users: number('--users', quick ? 100 : 1000),
+      groups: number('--groups', quick ? 50 : 2000),
+      crowd: number('--crowd', quick ? 2000 : 40_000),
+      growingGroups: number('--w6-groups', quick ? 2 : 4),
+      bigGroups: number('--w7-groups', quick ? 2 : 16),
+      bigGroupSize: number('--w7-size', quick ? 1000 : 10_000, true),
+    },
     only: only as WorkloadId[],
     latency: !argv.includes('--no-latency'),
-    latencySeconds: number('--latency-duration', quick ? 0.5 : 5),
+    latencySeconds: number('--latency-duration', quick ? 0.3 : 5),
     profile: argv.includes('--profile'),
     compare: compare === undefined ? undefined : resolve(compare),
     compareName: value('--compare-name') ?? 'compare',
@@ -106,6 +161,11 @@ function parseOptions(argv: string[]): Options {
     sidecarFlags: value('--sidecar-flags')?.split(/\s+/).filter(Boolean) ?? [],
     soakMinutes: soak === undefined ? undefined : number('--soak', 10),
     idmapMemory: argv.includes('--idmap-memory'),
+    bigGroups: argv.includes('--big-groups'),
+    settings: main,
+    compareSettings: settings('compare-', main),
+    sidecarLog: value('--sidecar-log'),
+    keep: argv.includes('--keep'),
   };
 }
 
@@ -115,16 +175,29 @@ interface Target {
   kind: Kind;
   child: BenchChild;
   pools: Pools;
+  /** A sidecar built elsewhere (`--compare`): its app calls are reported, not checked. */
+  compare: boolean;
+  /** A sidecar's files; `log` is where its output goes, unless that is /dev/null. */
+  files?: SidecarFiles;
+  logToFile?: boolean;
 }
 
 /** A full-load run, with the CPU time the proxy under test spent per operation. */
 interface Measured extends ThroughputResult {
   cpuMicrosPerOp: number;
+  /** The kernel's part of it (socket writes, fsync). */
+  cpuSystemMicrosPerOp: number;
+  /** Bytes the sidecar logged per operation (log and audit trail), when it logs to a file. */
+  logBytesPerOp?: number;
 }
 
 interface WorkloadResult {
   id: WorkloadId;
   title: string;
+  /** The fewest app calls per operation on the demo mapping (what the baseline sends). */
+  minCalls: number;
+  /** Per target, where its stream got to (group sizes), when the workload says. */
+  status: Record<string, string>;
   /** Upstream calls per operation, by route, per target. */
   calls: Record<string, Record<string, number>>;
   sameCalls: boolean;
@@ -150,57 +223,94 @@ async function main(): Promise<void> {
   const profileDir = `${OUT_DIR}profiles`;
   if (options.profile) mkdirSync(profileDir, { recursive: true });
   const profileArgs = options.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-
-  const app = await start('legacy app', benchScript('legacy-app.js'), ['--api-key', apiKey]);
-  const sidecarArgs = [
-    '--upstream',
-    app.url,
-    '--api-key',
-    apiKey,
-    '--token',
-    scimToken,
-    '--mapping',
-    DEMO_MAPPING,
-  ];
-  const base = { runId, scimToken, apiKey };
-  const started = performance.now();
   proxyNode = options.node;
   if (proxyNode) proxyVersion = execFileSync(proxyNode, ['--version'], { encoding: 'utf8' }).trim();
+  runDir = mkdtempSync(join(tmpdir(), 'scim-sidecar-bench-'));
+  keepRunDir = options.keep;
+
+  const app = await start('legacy app', benchScript('legacy-app.js'), ['--api-key', apiKey]);
+  /** A sidecar started from its own config, id map and log, in `runDir`/`label`. */
+  const sidecar = async (
+    name: string,
+    label: string,
+    script: string,
+    seed: (log: IdMapLogWriter) => Promise<void>,
+    settings: SidecarSettings = options.settings,
+  ): Promise<{ child: BenchChild; files: SidecarFiles; logToFile: boolean }> => {
+    const files = sidecarFiles(runDir!, label);
+    const idMapLog = new IdMapLogWriter(files.idMap);
+    await seed(idMapLog);
+    idMapLog.flush();
+    writeSidecarConfig(files, {
+      upstream: app.url,
+      apiKey,
+      token: scimToken,
+      mapping: DEMO_MAPPING,
+      settings,
+    });
+    const logPath = options.sidecarLog ?? files.log;
+    const fd = openSync(logPath, 'a');
+    try {
+      const child = await start(
+        name,
+        script,
+        ['--config', files.config],
+        [...profileArgs, ...options.sidecarFlags],
+        proxyNode,
+        fd,
+      );
+      const logToFile = logPath !== '/dev/null';
+      if (logToFile) files.log = logPath;
+      return { child, files, logToFile };
+    } finally {
+      closeSync(fd);
+    }
+  };
+
+  if (options.bigGroups) {
+    const { runBigGroups } = await import('./big-groups.js');
+    await runBigGroups(process.argv.slice(2), {
+      app,
+      runId,
+      scimToken,
+      sidecar,
+      sidecarScript: benchScript('sidecar.js'),
+      describe: machine,
+    });
+    return;
+  }
+
+  const base = { runId, scimToken, apiKey };
+  const started = performance.now();
   /** A proxy that forwards the app's own calls, with records of its own seeded in the app. */
   const forwarder = async (name: string, script: string, label: string): Promise<Target> => {
     const child = await start(name, benchScript(script), ['--upstream', app.url], profileArgs, proxyNode);
-    const seeded = await app.ask({
-      type: 'seed',
-      prefix: `${label}.${runId}`,
-      accounts: options.users,
-      teams: options.groups,
-    });
-    const empty = { users: [], groups: [] };
-    return {
-      name,
-      kind: 'passthrough',
-      child,
-      pools: { ...base, label, sidecar: empty, passthrough: seeded },
-    };
+    const pool = await seedTarget(app, `${label}.${runId}`, options.sizes);
+    return { name, kind: 'passthrough', child, pools: { ...base, label, pool }, compare: false };
   };
   const passthrough = await forwarder('passthrough', 'passthrough.js', 'pt');
   const targets: Target[] = [passthrough];
   const sidecars: Array<[string, string, string]> = [['sidecar', 'sc', benchScript('sidecar.js')]];
   if (options.compare) sidecars.push([options.compareName, 'cmp', `${options.compare}/bench/sidecar.js`]);
   for (const [name, label, script] of sidecars) {
-    const child = await start(
+    let pool: Pools['pool'] | undefined;
+    const { child, files, logToFile } = await sidecar(
       name,
+      label,
       script,
-      sidecarArgs,
-      [...profileArgs, ...options.sidecarFlags],
-      proxyNode,
+      async (log) => {
+        pool = await seedTarget(app, `${label}.${runId}`, options.sizes, log);
+      },
+      label === 'cmp' ? options.compareSettings : options.settings,
     );
-    const pool = await seedSidecar(child.url, options, runId, label, scimToken);
     targets.push({
       name,
       kind: 'sidecar',
       child,
-      pools: { ...base, label, sidecar: pool, passthrough: passthrough.pools.passthrough },
+      pools: { ...base, label, pool: pool! },
+      compare: label === 'cmp',
+      files,
+      logToFile,
     });
   }
   // Last, so the sidecar stays targets[1]: the floor for a proxy that parses and re-serialises.
@@ -208,9 +318,14 @@ async function main(): Promise<void> {
   log(
     `legacy app ${app.url} (pid ${app.pid}); ${targets.map((t) => `${t.name} ${t.child.url} (pid ${t.child.pid})`).join('; ')}`,
   );
+  const { sizes } = options;
   log(
-    `seeded ${options.users} users and ${options.groups} groups per target in ${fmt((performance.now() - started) / 1000, 1)} s`,
+    `seeded per target in ${fmt((performance.now() - started) / 1000, 1)} s: ${sizes.users} users, ${sizes.groups} groups (W4), ${sizes.crowd} users to add as members (W6, W7), ${sizes.growingGroups} empty groups (W6), ${sizes.bigGroups} groups of ${Math.min(sizes.bigGroupSize, sizes.crowd)} members (W7)`,
   );
+  log(
+    `sidecar: file id map store, ${describeSettings(options.settings)}, output to ${options.sidecarLog ?? 'sidecar.log'} (run dir ${runDir})`,
+  );
+  if (options.compare) log(`${options.compareName}: ${describeSettings(options.compareSettings)}`);
   const primary = targets[1]!;
 
   if (options.soakMinutes !== undefined) {
@@ -225,6 +340,7 @@ async function main(): Promise<void> {
   let failed = false;
   for (const id of options.only) {
     const workload = WORKLOADS[id];
+    const workloadStarted = performance.now();
     log(`\n${id} ${workload.title}`);
     const streams = new Map<Target, OpStream>(targets.map((t) => [t, workload.stream(t.kind, t.pools)]));
 
@@ -232,7 +348,7 @@ async function main(): Promise<void> {
     const calls: Record<string, Record<string, number>> = {};
     const calibrationOps = options.quick ? 10 : 40;
     for (const target of targets) {
-      const before = await settled(app);
+      const before = await settled(app, options.quick ? 50 : 100);
       const run = await runOps(target.child.url, streams.get(target)!, calibrationOps, 1);
       const after = await app.ask({ type: 'counts' });
       if (run.errors > 0) {
@@ -244,11 +360,14 @@ async function main(): Promise<void> {
       for (const [key, sample] of Object.entries(after.samples))
         log(`    e.g. ${key}: ${sample.slice(0, 200)}`);
     }
-    const signatures = new Set(Object.values(calls).map((c) => JSON.stringify(sorted(c))));
+    const checked = targets.filter((t) => !t.compare);
+    const signatures = new Set(checked.map((t) => JSON.stringify(sorted(calls[t.name]!))));
     const sameCalls = signatures.size === 1;
     if (!sameCalls) {
       failed = true;
-      log('  MISMATCH: the targets do not make the same upstream calls');
+      log(
+        `  MISMATCH: the targets do not make the same upstream calls (the fewest on the demo mapping: ${workload.minCalls} per operation)`,
+      );
     }
 
     // Full load, rotating which target goes first.
@@ -262,16 +381,25 @@ async function main(): Promise<void> {
             seconds: options.warmup,
             connections: options.connections,
           });
-        const cpuBefore = (await target.child.ask({ type: 'memory' })).cpuMicros;
+        const cpuBefore = await target.child.ask({ type: 'memory' });
+        const logBefore = logSize(target);
         const run = await saturate(target.child.url, stream, {
           seconds: options.seconds,
           connections: options.connections,
         });
-        const cpuAfter = (await target.child.ask({ type: 'memory' })).cpuMicros;
-        const result: Measured = { ...run, cpuMicrosPerOp: (cpuAfter - cpuBefore) / Math.max(1, run.ops) };
+        const cpuAfter = await target.child.ask({ type: 'memory' });
+        const ops = Math.max(1, run.ops);
+        const result: Measured = {
+          ...run,
+          cpuMicrosPerOp: (cpuAfter.cpuMicros - cpuBefore.cpuMicros) / ops,
+          cpuSystemMicrosPerOp: (cpuAfter.cpuSystemMicros - cpuBefore.cpuSystemMicros) / ops,
+        };
+        if (logBefore !== undefined) result.logBytesPerOp = (logSize(target)! - logBefore) / ops;
         runs[target.name]!.push(result);
+        const logText =
+          result.logBytesPerOp === undefined ? '' : `  log ${fmt(result.logBytesPerOp, 0)} B/op`;
         log(
-          `  round ${round + 1} ${target.name.padEnd(11)} ${fmt(result.opsPerSec, 0).padStart(7)} ops/s  p50 ${fmt(result.p50)} ms  p99 ${fmt(result.p99)} ms  proxy CPU ${fmt(result.cpuMicrosPerOp, 0)} µs/op${errorsText(result)}`,
+          `  round ${round + 1} ${target.name.padEnd(11)} ${fmt(result.opsPerSec, 0).padStart(7)} ops/s  p50 ${fmt(result.p50)} ms  p99 ${fmt(result.p99)} ms  proxy CPU ${fmt(result.cpuMicrosPerOp, 0)} µs/op (kernel ${fmt(result.cpuSystemMicrosPerOp, 0)})${logText}${errorsText(result)}`,
         );
         if (result.errors > 0) failed = true;
       }
@@ -308,7 +436,29 @@ async function main(): Promise<void> {
       );
       half = { rate, latency, slices };
     }
-    results.push({ id, title: workload.title, calls, sameCalls, runs, median: medians, half });
+    const status: Record<string, string> = {};
+    for (const target of targets) {
+      const text = streams.get(target)!.status?.();
+      if (text === undefined) continue;
+      status[target.name] = text;
+      log(`  ${target.name}: ${text}`);
+    }
+    log(
+      `  (${fmt((performance.now() - workloadStarted) / 1000, 1)} s; load average ${fmt(loadavg()[0]!)} over the last minute)`,
+    );
+    // Unless --keep, the sidecar's log is emptied after each workload: a full run writes gigabytes.
+    if (!options.keep) for (const target of targets) if (target.logToFile) truncateSync(target.files!.log, 0);
+    results.push({
+      id,
+      title: workload.title,
+      minCalls: workload.minCalls,
+      status,
+      calls,
+      sameCalls,
+      runs,
+      median: medians,
+      half,
+    });
   }
 
   printTables(results, targets, options);
@@ -331,6 +481,9 @@ async function main(): Promise<void> {
 /** The Node binary for the proxies (`--node`); the app and autocannon keep this one. */
 let proxyNode: string | undefined;
 let proxyVersion = process.version;
+/** This run's temp dir: each sidecar's config, id map log and output. */
+let runDir: string | undefined;
+let keepRunDir = false;
 
 async function start(
   name: string,
@@ -338,52 +491,34 @@ async function start(
   args: string[],
   execArgv: string[] = [],
   node?: string,
+  stdout?: number,
 ): Promise<BenchChild> {
-  const child = await Child.start(name, script, args, { execArgv, ...(node ? { execPath: node } : {}) });
+  const child = await Child.start(name, script, args, {
+    execArgv,
+    ...(node ? { execPath: node } : {}),
+    ...(stdout === undefined ? {} : { stdout }),
+  });
   children.push(child);
   return child;
 }
 
-/** Users and groups created through SCIM, so the sidecar's id map knows them. */
-async function seedSidecar(
-  url: string,
-  options: Options,
-  runId: string,
-  label: string,
-  scimToken: string,
-): Promise<Pools['sidecar']> {
-  const headers = { authorization: `Bearer ${scimToken}`, 'content-type': 'application/scim+json' };
-  const userNames = Array.from({ length: options.users }, (_, i) => `${label}.${runId}.${i}@contoso.example`);
-  const users = await createAll(
-    url,
-    '/scim/v2/Users',
-    headers,
-    userNames.map((name, i) => JSON.stringify(entraUser(name, i))),
-    16,
-  );
-  const groups = await createAll(
-    url,
-    '/scim/v2/Groups',
-    headers,
-    Array.from({ length: options.groups }, (_, i) =>
-      JSON.stringify(entraGroup(`${label}-${runId}-team-${i}`)),
-    ),
-    16,
-  );
-  return {
-    users: users.map((u, i) => ({ id: String(u.id), userName: userNames[i]! })),
-    groups: groups.map((g) => String(g.id)),
-  };
+function describeSettings(settings: SidecarSettings): string {
+  return `logging at ${settings.level}, audit trail ${settings.audit === 'off' ? 'off' : 'on standard output'}`;
+}
+
+/** Bytes in the target's log file so far; undefined when it does not log to a file. */
+function logSize(target: Target): number | undefined {
+  return target.logToFile ? statSync(target.files!.log).size : undefined;
 }
 
 /**
  * The app's counts once nothing is in flight: a proxy still finishes the operations of a run that
  * autocannon has stopped, and those calls must not be charged to the next calibration.
  */
-async function settled(app: BenchChild): Promise<CallCounts> {
+async function settled(app: BenchChild, quietMs: number): Promise<CallCounts> {
   let previous = await app.ask({ type: 'counts' });
   for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, quietMs));
     const current = await app.ask({ type: 'counts' });
     if (totalCalls(current.counts) === totalCalls(previous.counts)) return current;
     previous = current;
@@ -432,6 +567,9 @@ function machine(): Record<string, string | number> {
     cpuModel: cpus()[0]?.model ?? 'unknown',
     node: proxyNode ? `${proxyVersion} (proxies), ${process.version} (app, load)` : process.version,
     date: new Date().toISOString(),
+    loadAverage: loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' '),
   };
 }
 
@@ -439,7 +577,7 @@ function printTables(results: WorkloadResult[], targets: Target[], options: Opti
   const m = machine();
   const compared = targets.filter((t) => t.name !== 'passthrough');
   log(
-    `\nscim-sidecar vs @fastify/http-proxy passthrough — ${m.cpus} x ${m.cpuModel}, node ${m.node}, ${m.date}`,
+    `\nscim-sidecar vs @fastify/http-proxy passthrough — ${m.cpus} x ${m.cpuModel}, node ${m.node}, ${m.date}, load average ${m.loadAverage}`,
   );
   log(
     `full load: ${options.connections} connections, ${options.rounds} round(s) of ${options.seconds} s per target (median shown).`,
@@ -460,6 +598,7 @@ function printTables(results: WorkloadResult[], targets: Target[], options: Opti
       'p50 ms',
       'p99 ms',
       'CPU µs/op',
+      'log B/op',
       'ratio',
       '>= 0.85x',
     ],
@@ -476,6 +615,7 @@ function printTables(results: WorkloadResult[], targets: Target[], options: Opti
       fmt(pass.cpuMicrosPerOp, 0),
       '',
       '',
+      '',
     ]);
     for (const t of compared) {
       const s = r.median[t.name]!;
@@ -489,12 +629,14 @@ function printTables(results: WorkloadResult[], targets: Target[], options: Opti
         fmt(s.p50),
         fmt(s.p99),
         fmt(s.cpuMicrosPerOp, 0),
+        s.logBytesPerOp === undefined ? '' : fmt(s.logBytesPerOp, 0),
         `${fmt(ratio)}x`,
         verdict,
       ]);
     }
   }
   printRows(rows);
+  printSummary(results, targets);
   if (!options.latency) return;
   log(
     `\nlatency at half of the sidecar's full load (open loop, the same ops/s on every target; ${options.rounds} round(s) of ${options.latencySeconds} s, the round with the median p99 shown), ms\n`,
@@ -536,6 +678,43 @@ function printTables(results: WorkloadResult[], targets: Target[], options: Opti
   printRows(latencyRows);
 }
 
+/**
+ * The issue's table: per workload, each sidecar's throughput as a multiple of the passthrough's
+ * (which makes the fewest app calls the demo mapping allows) and the app calls it made per
+ * operation. Then the add-member PATCH's median at 10 000 members against small groups.
+ */
+function printSummary(results: WorkloadResult[], targets: Target[]): void {
+  const sidecars = targets.filter((t) => t.kind === 'sidecar');
+  log(
+    '\nsummary: throughput as a multiple of the passthrough making the fewest app calls, and app calls per SCIM operation\n',
+  );
+  const header = ['workload', 'fewest calls'];
+  for (const t of sidecars) header.push(`${t.name} x passthrough`, `${t.name} app calls/op`);
+  const rows: string[][] = [header];
+  for (const r of results) {
+    const pass = r.median.passthrough!;
+    const row = [`${r.id} ${r.title}`, String(r.minCalls)];
+    for (const t of sidecars) {
+      row.push(`${fmt(r.median[t.name]!.opsPerSec / pass.opsPerSec)}x`, fmt(totalCalls(r.calls[t.name]), 2));
+    }
+    rows.push(row);
+  }
+  printRows(rows);
+  const small = results.find((r) => r.id === 'W4');
+  const big = results.find((r) => r.id === 'W7');
+  if (!small || !big) return;
+  for (const t of sidecars) {
+    const full = `full load ${fmt(big.median[t.name]!.p50)} ms vs ${fmt(small.median[t.name]!.p50)} ms (${fmt(big.median[t.name]!.p50 / small.median[t.name]!.p50)}x)`;
+    const bigHalf = big.half?.latency[t.name];
+    const smallHalf = small.half?.latency[t.name];
+    const half =
+      bigHalf && smallHalf
+        ? `; half load ${fmt(bigHalf.p50)} ms vs ${fmt(smallHalf.p50)} ms (${fmt(bigHalf.p50 / smallHalf.p50)}x)`
+        : '';
+    log(`\n${t.name}: add-member PATCH p50, W7 (10 000-member groups) vs W4 (small groups): ${full}${half}`);
+  }
+}
+
 function printRows(rows: string[][]): void {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length)));
   for (const row of rows) {
@@ -550,10 +729,14 @@ function log(line: string): void {
 /** Proxies first, the app last, so nothing in flight fails on a vanished app. */
 async function stopAll(): Promise<void> {
   for (const child of [...children].reverse()) await child.stop().catch(() => child.kill());
+  if (runDir === undefined) return;
+  if (keepRunDir) log(`kept ${runDir} (configs, id map logs, sidecar logs)`);
+  else rmSync(runDir, { recursive: true, force: true });
 }
 
 process.on('SIGINT', () => {
   for (const child of children) child.kill();
+  if (runDir !== undefined && !keepRunDir) rmSync(runDir, { recursive: true, force: true });
   process.exit(130);
 });
 

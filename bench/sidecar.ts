@@ -1,32 +1,22 @@
 /**
- * scim-sidecar as deployed, built in-process with buildApp and configured as `npm start` is
- * (`demoConfig` in src/cli/demo.ts): mappings/demo.yaml, the memory id map store, default
- * limits, upstream pool, queue and retries, no audit trail, logging at `warn` (nothing is logged
- * on the happy path).
- * Run by bench/run.ts:
- * `node sidecar.js --upstream URL --api-key KEY --token TOKEN --mapping FILE [--log LEVEL]`.
+ * scim-sidecar as `scim-sidecar serve --config FILE` runs it (src/cli/serve.ts): the config file
+ * through loadConfig (every default `serve` applies), its mapping, buildApp and the reload
+ * triggers; it listens where the config says (port 0: a free port) instead of taking runServer's
+ * signal handling, and the runner stops it over IPC.
+ *
+ * The runner writes the config (bench/seed.ts): by default the file id map store over a log it
+ * wrote beforehand, logging at `info` and the audit trail on standard output, as with
+ * config.example.yaml; it sends this process's standard output to a file.
+ * Run by bench/run.ts: `node sidecar.js --config FILE`.
  */
 import { buildApp } from '../src/app.js';
-import { demoConfig } from '../src/cli/demo.js';
-import type { DeploymentConfig } from '../src/config/deployment-config.js';
+import { loadConfig } from '../src/config/load-config.js';
 import { loadMapping } from '../src/mapping/load-mapping.js';
+import { enableReloadTriggers } from '../src/runtime/reload.js';
 import { argValue, serveParent } from './ipc.js';
 
-const args = process.argv.slice(2);
-const mappingFile = argValue(args, '--mapping');
-const logIndex = args.indexOf('--log');
-const level = (logIndex === -1 ? 'warn' : args[logIndex + 1]) as DeploymentConfig['logging']['level'];
-
-const config = demoConfig({
-  host: '127.0.0.1',
-  port: 0,
-  token: argValue(args, '--token'),
-  upstreamUrl: argValue(args, '--upstream'),
-  apiKey: argValue(args, '--api-key'),
-  mappingFile,
-  level,
-});
-
-const app = await buildApp(config, loadMapping(mappingFile));
-const url = await app.listen({ host: '127.0.0.1', port: 0 });
+const config = loadConfig(argValue(process.argv.slice(2), '--config'));
+const app = await buildApp(config, loadMapping(config.mapping));
+enableReloadTriggers(app, { watch: config.server.watch === true });
+const url = await app.listen({ host: config.server.host, port: config.server.port });
 serveParent(url, {}, () => app.close());

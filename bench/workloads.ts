@@ -1,13 +1,15 @@
 /**
- * W1–W5 as streams of operations. One operation is one SCIM request to scim-sidecar, or, for the
+ * W1–W7 as streams of operations. One operation is one SCIM request to scim-sidecar, or, for the
  * passthrough baseline, the same upstream calls the sidecar makes for that request, sent through
- * the plain proxy one after the other (the run verifies both sides produce the same calls).
+ * the plain proxy one after the other (the run verifies both sides produce the same calls). The
+ * baseline's calls are the fewest the demo mapping allows for the request (`minCalls`), so a
+ * sidecar making more fails the run.
  */
-import type { SeedResult } from './ipc.js';
+import type { TargetPool } from './seed.js';
 
 /** What an operation stream is sent to: the plain proxy (app REST calls) or a sidecar (SCIM). */
 export type Kind = 'passthrough' | 'sidecar';
-export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5' | 'W4soak';
+export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5' | 'W6' | 'W7' | 'W4soak';
 
 export interface HttpCall {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -22,35 +24,31 @@ export interface OpStream {
   requestsPerOp: number;
   headers: Record<string, string>;
   next(): HttpCall[];
-}
-
-export interface SidecarUser {
-  id: string;
-  userName: string;
+  /** Where the stream has got to, when it matters (group sizes reached). */
+  status?(): string;
 }
 
 export interface Pools {
   /** Makes user names unique across runs against the same app. */
   runId: string;
-  /** Makes user names unique per proxy under test (two sidecars share one app). */
+  /** Makes user names unique per proxy under test (all targets share one app). */
   label: string;
   scimToken: string;
   apiKey: string;
-  /** Created through SCIM, so this sidecar's id map knows them. */
-  sidecar: { users: SidecarUser[]; groups: string[] };
-  /** Created directly in the app: the passthrough baseline's own records. */
-  passthrough: SeedResult;
+  /** This target's records (bench/seed.ts), by the ids this target knows them by. */
+  pool: TargetPool;
 }
 
 export interface Workload {
   id: WorkloadId;
   title: string;
+  /** The fewest app calls the request needs on the demo mapping: what the baseline sends. */
+  minCalls: number;
   stream(kind: Kind, pools: Pools): OpStream;
 }
 
 const SCIM = '/scim/v2';
 const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
@@ -78,23 +76,6 @@ export function entraUser(userName: string, n: number): Record<string, unknown> 
   };
 }
 
-export function entraGroup(displayName: string): Record<string, unknown> {
-  return { schemas: [GROUP_SCHEMA], externalId: `ext-${displayName}`, displayName, members: [] };
-}
-
-/** The app record the sidecar writes for {@link entraUser}. */
-function appAccount(login: string, n: number, enabled: boolean): Record<string, unknown> {
-  return {
-    login,
-    first_name: `Given${n}`,
-    last_name: `Family${n}`,
-    email: login,
-    title: 'Engineer',
-    department: 'Research',
-    enabled,
-  };
-}
-
 function counter(): () => number {
   let k = 0;
   return () => k++;
@@ -103,21 +84,21 @@ function counter(): () => number {
 const W1: Workload = {
   id: 'W1',
   title: 'GET /Users?filter=userName eq',
+  minCalls: 1,
   stream(kind, pools) {
     const next = counter();
+    const { accounts } = pools.pool;
     if (kind === 'sidecar') {
-      const { users } = pools.sidecar;
       return {
         requestsPerOp: 1,
         headers: scimHeaders(pools),
         next: () => {
-          const user = users[next() % users.length]!;
-          const filter = encodeURIComponent(`userName eq "${user.userName}"`);
+          const account = accounts[next() % accounts.length]!;
+          const filter = encodeURIComponent(`userName eq "${account.login}"`);
           return [{ method: 'GET', path: `${SCIM}/Users?filter=${filter}`, expect: 200 }];
         },
       };
     }
-    const { accounts } = pools.passthrough;
     return {
       requestsPerOp: 1,
       headers: appHeaders(pools),
@@ -133,6 +114,7 @@ const W1: Workload = {
 const W2: Workload = {
   id: 'W2',
   title: 'POST /Users (Entra body)',
+  minCalls: 1,
   stream(kind, pools) {
     const next = counter();
     const prefix = `w2.${pools.label}.${pools.runId}`;
@@ -152,8 +134,17 @@ const W2: Workload = {
       headers: appHeaders(pools),
       next: () => {
         const n = next();
-        const body = JSON.stringify({ account: appAccount(`${prefix}.${n}@contoso.example`, n, true) });
-        return [{ method: 'POST', path: '/api/accounts', body, expect: 201 }];
+        const login = `${prefix}.${n}@contoso.example`;
+        const account = {
+          login,
+          first_name: `Given${n}`,
+          last_name: `Family${n}`,
+          email: login,
+          title: 'Engineer',
+          department: 'Research',
+          enabled: true,
+        };
+        return [{ method: 'POST', path: '/api/accounts', body: JSON.stringify({ account }), expect: 201 }];
       },
     };
   },
@@ -161,21 +152,24 @@ const W2: Workload = {
 
 /**
  * Entra's PATCH replacing `active` and `name.givenName`. Operation k touches user k mod U; each
- * pass over the users flips `active`, so every PATCH changes both (no no-op writes).
+ * pass over the users flips `active`, so every PATCH changes both (no no-op writes). On the demo
+ * mapping: read the account, rewrite it (the app answers with the record: no read-back), then
+ * its dedicated disable or enable call.
  */
 const W3: Workload = {
   id: 'W3',
   title: 'PATCH /Users/{id} active+givenName',
+  minCalls: 3,
   stream(kind, pools) {
     const next = counter();
+    const { users, accounts } = pools.pool;
     if (kind === 'sidecar') {
-      const { users } = pools.sidecar;
       return {
         requestsPerOp: 1,
         headers: scimHeaders(pools),
         next: () => {
           const k = next();
-          const user = users[k % users.length]!;
+          const id = users[k % users.length]!;
           const active = Math.floor(k / users.length) % 2 === 1;
           const body = JSON.stringify({
             schemas: [PATCH_OP],
@@ -184,18 +178,16 @@ const W3: Workload = {
               { op: 'Replace', path: 'name.givenName', value: `Patched${k}` },
             ],
           });
-          return [{ method: 'PATCH', path: `${SCIM}/Users/${user.id}`, body, expect: 204 }];
+          return [{ method: 'PATCH', path: `${SCIM}/Users/${id}`, body, expect: 204 }];
         },
       };
     }
-    const { accounts } = pools.passthrough;
     return {
-      requestsPerOp: 4,
+      requestsPerOp: 3,
       headers: appHeaders(pools),
       next: () => {
         const k = next();
-        const index = k % accounts.length;
-        const account = accounts[index]!;
+        const account = accounts[k % accounts.length]!;
         const active = Math.floor(k / accounts.length) % 2 === 1;
         const path = `/api/accounts/${account.id}`;
         const body = JSON.stringify({
@@ -213,83 +205,109 @@ const W3: Workload = {
           { method: 'GET', path, expect: 200 },
           { method: 'PUT', path, body, expect: 200 },
           { method: 'POST', path: `${path}/${active ? 'enable' : 'disable'}`, expect: 204 },
-          { method: 'GET', path, expect: 200 },
         ];
       },
     };
   },
 };
 
-/** Entra's PATCH adding one member. Operation k adds user ⌊k/G⌋ mod U to group k mod G: always new. */
+/**
+ * Entra's PATCH adding one member: `Add members [{value}]`, the group read by no one. Operation k
+ * adds `members[(offset + ⌊k/G⌋) mod M]` to group k mod G, so it is always a new member until
+ * k reaches G × M; group sizes grow by one per G operations, from `startSize`.
+ */
+function addMemberStream(
+  kind: Kind,
+  pools: Pools,
+  groups: string[],
+  members: string[],
+  offset: number,
+  startSize: number,
+): OpStream {
+  let sent = 0;
+  const span = Math.max(1, members.length - offset);
+  const pick = (k: number) => ({
+    group: groups[k % groups.length]!,
+    member: members[offset + (Math.floor(k / groups.length) % span)]!,
+  });
+  const status = () =>
+    `${groups.length} groups of ${startSize} members at the start, about ${startSize + Math.ceil(sent / groups.length)} at the end${sent > groups.length * span ? ' (members ran out: later adds were repeats)' : ''}`;
+  if (kind === 'sidecar') {
+    return {
+      requestsPerOp: 1,
+      headers: scimHeaders(pools),
+      status,
+      next: () => {
+        const { group, member } = pick(sent++);
+        const body = JSON.stringify({
+          schemas: [PATCH_OP],
+          Operations: [{ op: 'Add', path: 'members', value: [{ value: member }] }],
+        });
+        return [{ method: 'PATCH', path: `${SCIM}/Groups/${group}`, body, expect: 204 }];
+      },
+    };
+  }
+  return {
+    requestsPerOp: 1,
+    headers: appHeaders(pools),
+    status,
+    next: () => {
+      const { group, member } = pick(sent++);
+      const body = JSON.stringify({ account_id: Number(member) });
+      return [{ method: 'POST', path: `/api/teams/${group}/members`, body, expect: 204 }];
+    },
+  };
+}
+
+/** Many small groups (2000 by default), each growing by one member per 2000 operations. */
 const W4: Workload = {
   id: 'W4',
   title: 'PATCH /Groups/{id} add member',
+  minCalls: 1,
   stream(kind, pools) {
-    const next = counter();
-    if (kind === 'sidecar') {
-      const { users, groups } = pools.sidecar;
-      return {
-        requestsPerOp: 1,
-        headers: scimHeaders(pools),
-        next: () => {
-          const k = next();
-          const group = groups[k % groups.length]!;
-          const user = users[Math.floor(k / groups.length) % users.length]!;
-          const body = JSON.stringify({
-            schemas: [PATCH_OP],
-            Operations: [{ op: 'Add', path: 'members', value: [{ value: user.id }] }],
-          });
-          return [{ method: 'PATCH', path: `${SCIM}/Groups/${group}`, body, expect: 204 }];
-        },
-      };
-    }
-    const { accounts, teams } = pools.passthrough;
-    return {
-      requestsPerOp: 3,
-      headers: appHeaders(pools),
-      next: () => {
-        const k = next();
-        const team = teams[k % teams.length]!;
-        const account = accounts[Math.floor(k / teams.length) % accounts.length]!;
-        const path = `/api/teams/${team}`;
-        return [
-          { method: 'GET', path, expect: 200 },
-          {
-            method: 'POST',
-            path: `${path}/members`,
-            body: JSON.stringify({ account_id: account.id }),
-            expect: 204,
-          },
-          { method: 'GET', path, expect: 200 },
-        ];
-      },
-    };
+    const { users, groups } = pools.pool;
+    return addMemberStream(kind, pools, groups, users, 0, 0);
   },
 };
 
 const W5: Workload = {
   id: 'W5',
   title: 'GET /Users/{id}',
+  minCalls: 1,
   stream(kind, pools) {
     const next = counter();
-    if (kind === 'sidecar') {
-      const { users } = pools.sidecar;
-      return {
-        requestsPerOp: 1,
-        headers: scimHeaders(pools),
-        next: () => [
-          { method: 'GET', path: `${SCIM}/Users/${users[next() % users.length]!.id}`, expect: 200 },
-        ],
-      };
-    }
-    const { accounts } = pools.passthrough;
+    const { users } = pools.pool;
+    const path = kind === 'sidecar' ? `${SCIM}/Users/` : '/api/accounts/';
     return {
       requestsPerOp: 1,
-      headers: appHeaders(pools),
-      next: () => [
-        { method: 'GET', path: `/api/accounts/${accounts[next() % accounts.length]!.id}`, expect: 200 },
-      ],
+      headers: kind === 'sidecar' ? scimHeaders(pools) : appHeaders(pools),
+      next: () => [{ method: 'GET', path: `${path}${users[next() % users.length]!}`, expect: 200 }],
     };
+  },
+};
+
+/**
+ * Entra provisioning a few big groups: one member added per PATCH, groups empty at the start
+ * and growing to thousands of members over the run.
+ */
+const W6: Workload = {
+  id: 'W6',
+  title: 'PATCH add member, growing groups',
+  minCalls: 1,
+  stream(kind, pools) {
+    const { growingGroups, crowd } = pools.pool;
+    return addMemberStream(kind, pools, growingGroups, crowd, 0, 0);
+  },
+};
+
+/** One member added per PATCH into groups of 10 000 members (`--big-group-size`). */
+const W7: Workload = {
+  id: 'W7',
+  title: 'PATCH add member, 10k-member groups',
+  minCalls: 1,
+  stream(kind, pools) {
+    const { bigGroups, crowd, bigGroupSize } = pools.pool;
+    return addMemberStream(kind, pools, bigGroups, crowd, bigGroupSize, bigGroupSize);
   },
 };
 
@@ -300,9 +318,10 @@ const W5: Workload = {
 const W4soak: Workload = {
   id: 'W4soak',
   title: 'PATCH /Groups/{id} add/remove member',
+  minCalls: 1,
   stream(_kind, pools) {
     const next = counter();
-    const { users, groups } = pools.sidecar;
+    const { users, groups } = pools.pool;
     const perGroup = 5;
     return {
       requestsPerOp: 1,
@@ -314,8 +333,8 @@ const W4soak: Workload = {
         const user = users[turn % perGroup]!;
         const add = Math.floor(turn / perGroup) % 2 === 0;
         const operation = add
-          ? { op: 'Add', path: 'members', value: [{ value: user.id }] }
-          : { op: 'Remove', path: `members[value eq "${user.id}"]` };
+          ? { op: 'Add', path: 'members', value: [{ value: user }] }
+          : { op: 'Remove', path: `members[value eq "${user}"]` };
         const body = JSON.stringify({ schemas: [PATCH_OP], Operations: [operation] });
         return [{ method: 'PATCH', path: `${SCIM}/Groups/${group}`, body, expect: 204 }];
       },
@@ -323,5 +342,5 @@ const W4soak: Workload = {
   },
 };
 
-export const WORKLOADS: Record<WorkloadId, Workload> = { W1, W2, W3, W4, W5, W4soak };
-export const MAIN_WORKLOADS: WorkloadId[] = ['W1', 'W2', 'W3', 'W4', 'W5'];
+export const WORKLOADS: Record<WorkloadId, Workload> = { W1, W2, W3, W4, W5, W6, W7, W4soak };
+export const MAIN_WORKLOADS: WorkloadId[] = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7'];
