@@ -7,7 +7,7 @@
 //                                          run: no src/ yet (the image's dependency layer) or no
 //                                          TypeScript (npm ci --omit=dev)
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,7 +46,12 @@ if (missing.length > 0) {
 }
 
 const builtAt = existsSync(OUTPUT) ? statSync(OUTPUT).mtimeMs : 0;
+// npm links the bin before `prepare` builds it, and only marks it executable if it was there:
+// tsc writes 0644, so `npx scim-sidecar` would be refused.
+const makeExecutable = () => chmodSync(OUTPUT, 0o755);
+
 if (builtAt > 0 && builtAt >= Math.max(...INPUTS.map((input) => newestMtime(join(ROOT, input))))) {
+  makeExecutable();
   say('dist/ is up to date');
   process.exit(0);
 }
@@ -78,4 +83,5 @@ if (result.status !== 0) {
   say(`build failed (tsc exit ${result.status ?? result.signal})`);
   process.exit(1);
 }
+makeExecutable();
 say(`built dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);
