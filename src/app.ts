@@ -19,6 +19,7 @@ import type { IdMapStore } from './idmap/types.js';
 import { KeyedLock, type ResourceLock } from './locks/keyed-lock.js';
 import { RedisResourceLock } from './locks/redis-lock.js';
 import type { CompiledMapping, ResourceTypeName } from './mapping/mapping-types.js';
+import { AccessLog } from './ops/access-log.js';
 import { createAuditLogger } from './ops/audit.js';
 import { createLogger } from './ops/logger.js';
 import { SidecarMetrics } from './ops/metrics.js';
@@ -133,6 +134,7 @@ export async function buildApp(
     https: httpsOption(config.server.tls),
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
     requestIdHeader: false,
+    logController: new AccessLog(),
     // Requests that arrive while closing get a SCIM 503 with Retry-After (below), not fastify's.
     return503OnClosing: false,
     // Malformed URLs (`/scim/v2/Users/%zz`) never reach a route: answer them in SCIM terms too.
@@ -181,7 +183,6 @@ export async function buildApp(
           audit: {
             ...(audit ? { logger: audit } : {}),
             ...(admin ? { activity: admin.activity } : {}),
-            idMap,
             app: mapping.app,
           },
         }

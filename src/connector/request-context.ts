@@ -6,6 +6,8 @@ export interface RequestRecorder {
   readonly upstreamCall: UpstreamObserver;
   /** Told of the attributes a write carried that the mapping cannot store (names, never values). */
   readonly droppedAttributes: (names: readonly string[]) => void;
+  /** Told the app id of the resource the request works on, once the id map has named it. */
+  readonly resource: (appId: string) => void;
 }
 
 /**
@@ -25,6 +27,8 @@ export interface RequestContext {
   readonly onUpstreamCall?: UpstreamObserver;
   /** Told of the attributes a write accepted but cannot store (the audit trail); absent: nobody. */
   readonly onDroppedAttributes?: (names: readonly string[]) => void;
+  /** Told the app id of the resource the request works on (the audit trail); absent: nobody. */
+  readonly onResource?: (appId: string) => void;
 }
 
 /** The context of a request that must be answered within `deadlineMs` from now. */
@@ -35,6 +39,7 @@ export function requestContext(deadlineMs: number, recorder?: RequestRecorder): 
     deadline,
     onUpstreamCall: recorder.upstreamCall,
     onDroppedAttributes: recorder.droppedAttributes,
+    onResource: recorder.resource,
   };
 }
 

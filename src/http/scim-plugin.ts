@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { DeploymentConfig } from '../config/deployment-config.js';
 import { requestContext } from '../connector/request-context.js';
-import type { IdMap } from '../idmap/id-map.js';
 import type { ResourceTypeName } from '../mapping/mapping-types.js';
 import type { ActivitySink } from '../ops/activity.js';
 import { registerAuditHooks, type UpstreamCallRecorder } from '../ops/audit.js';
@@ -38,7 +37,7 @@ export interface ScimPluginOptions {
    * The audit trail (one line per provisioning operation) and the admin console's activity ring;
    * absent: neither. Either may be absent on its own.
    */
-  audit?: { logger?: Logger; idMap: IdMap; app: string; activity?: ActivitySink };
+  audit?: { logger?: Logger; app: string; activity?: ActivitySink };
   accessControl?: AccessControlOptions;
 }
 
@@ -58,11 +57,10 @@ export async function scimPlugin(scope: FastifyInstance, options: ScimPluginOpti
   // First, so that requests refused by the access control below are audited too.
   let auditCallsOf: UpstreamCallRecorder | undefined;
   if (options.audit) {
-    const { logger, idMap, app, activity } = options.audit;
+    const { logger, app, activity } = options.audit;
     auditCallsOf = registerAuditHooks(scope, {
       ...(logger ? { audit: logger } : {}),
       ...(activity ? { activity } : {}),
-      idMap,
       app,
       basePath: config.server.basePath,
     });

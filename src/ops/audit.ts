@@ -3,7 +3,6 @@ import pino, { type Logger } from 'pino';
 import type { AuditDestination } from '../config/deployment-config.js';
 import type { UpstreamCallEvent } from '../connector/connector.js';
 import type { RequestRecorder } from '../connector/request-context.js';
-import type { IdMap } from '../idmap/id-map.js';
 import type { ResourceTypeName } from '../mapping/mapping-types.js';
 import { clientProfile } from '../scim/client-profile.js';
 import {
@@ -13,6 +12,7 @@ import {
   MAX_CALLS_KEPT,
   type ProvisioningActivity,
 } from './activity.js';
+import { stdoutDestination } from './logger.js';
 
 /**
  * The audit trail: one JSON line per provisioning operation, written by its own pino instance to
@@ -24,8 +24,7 @@ export function createAuditLogger(destination: AuditDestination): Logger | undef
   if (destination === 'off') return undefined;
   const stream =
     destination === 'stdout'
-      ? // Synchronous: each line is one write(2), so it cannot interleave with the debug log's lines.
-        pino.destination({ dest: 1, sync: true })
+      ? stdoutDestination()
       : pino.destination({ dest: destination.file, mkdir: true, append: true, sync: false });
   return pino(auditLoggerOptions(), stream);
 }
@@ -103,6 +102,9 @@ function newAuditContext(keepCalls: boolean): AuditContext {
       droppedAttributes: (names) => {
         context.droppedAttributes = [...(context.droppedAttributes ?? []), ...names];
       },
+      resource: (appId) => {
+        context.appId = appId;
+      },
     },
   };
   // Only the admin console keeps the calls themselves; the audit line counts them.
@@ -154,7 +156,6 @@ export interface AuditHookOptions {
   audit?: Logger;
   /** The admin console's activity ring; absent (the console is off): nothing more is kept. */
   activity?: ActivitySink;
-  idMap: IdMap;
   /** The SCIM base path the scope is registered under. */
   basePath: string;
   app: string;
@@ -167,12 +168,13 @@ const TYPES: Record<string, ResourceTypeName> = { Users: 'User', Groups: 'Group'
  * Hooks the audit trail into the SCIM scope at the HTTP layer: it is there that the principal,
  * the route (operation and resource type), the SCIM id and the final status are all known. The
  * status of the calls to the app and the dropped attributes come from the recorder returned
- * here, which the scope hands down in each request's context; the app id from the id map (read
- * before the operation, so a delete still has it; after a create). Register it first in the
- * scope so even requests refused by authentication are recorded.
+ * here, which the scope hands down in each request's context, and so does the app id: the service
+ * reports it when the id map names it (before the operation, so a delete still has it; after a
+ * create). Register it first in the scope so even requests refused by authentication are
+ * recorded.
  */
 export function registerAuditHooks(scope: FastifyInstance, options: AuditHookOptions): AuditRecorderOf {
-  const { audit, idMap, activity } = options;
+  const { audit, activity } = options;
   const base = options.basePath.toLowerCase();
 
   scope.addHook('onRequest', (request, _reply, done) => {
@@ -199,30 +201,15 @@ export function registerAuditHooks(scope: FastifyInstance, options: AuditHookOpt
     });
   }
 
-  scope.addHook('preHandler', async (request) => {
-    const route = describeRoute(request, base);
-    const id = (request.params as { id?: unknown } | undefined)?.id;
-    const context = auditContexts.get(request);
-    if (!route?.resourceType || typeof id !== 'string' || !context) return;
-    const entry = await idMap.get(route.resourceType, id).catch(() => undefined);
-    if (entry) context.appId = entry.appId;
-  });
-
-  scope.addHook('onResponse', async (request, reply) => {
+  // Callback style: it runs on every SCIM request, and an async hook costs a promise each time.
+  scope.addHook('onResponse', (request, reply, done) => {
     const route = describeRoute(request, base);
     const outcome = outcomeOf(reply.statusCode, request.principal !== undefined);
     // Successful discovery reads are not provisioning operations; refusals always are recorded.
-    if (!route?.resourceType && outcome !== 'denied') return;
+    if (!route?.resourceType && outcome !== 'denied') return done();
     const context = auditContexts.get(request);
-    let scimId = stringParam(request.params);
-    let appId = context?.appId ?? null;
-    if (route?.operation === 'create' && outcome === 'success' && route.resourceType) {
-      scimId = createdId(reply);
-      if (scimId) {
-        const entry = await idMap.get(route.resourceType, scimId).catch(() => undefined);
-        appId = entry?.appId ?? null;
-      }
-    }
+    const scimId =
+      route?.operation === 'create' && outcome === 'success' ? createdId(reply) : stringParam(request.params);
     const record: AuditRecord = {
       requestId: String(request.id),
       principal: request.principal?.name ?? null,
@@ -231,7 +218,7 @@ export function registerAuditHooks(scope: FastifyInstance, options: AuditHookOpt
       operation: route?.operation ?? 'access',
       resourceType: route?.resourceType ?? null,
       scimId: scimId ?? null,
-      appId,
+      appId: context?.appId ?? null,
       app: options.app,
       outcome,
       status: reply.statusCode,
@@ -245,6 +232,7 @@ export function registerAuditHooks(scope: FastifyInstance, options: AuditHookOpt
     };
     audit?.info(record, 'provisioning operation');
     if (activity) activity.record(activityOf(request, record, context, activity.personalData()));
+    done();
   });
 
   return (request) => auditContexts.get(request)?.recorder;

@@ -31,7 +31,22 @@ export const REDACTED_PATHS = [
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
+let stdout: pino.DestinationStream | undefined;
+
+/**
+ * The one stream that writes to standard output. The log and the audit trail share it, so their
+ * lines never interleave, and its writes are asynchronous: a line costs a buffer append, not a
+ * write(2) per line. pino flushes it synchronously when the process exits.
+ */
+export function stdoutDestination(): pino.DestinationStream {
+  stdout ??= pino.destination({ dest: 1, sync: false });
+  return stdout;
+}
+
+export function createLogger(
+  level: LogLevel,
+  destination: pino.DestinationStream = stdoutDestination(),
+): Logger {
   return pino(
     {
       level,

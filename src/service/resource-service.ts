@@ -138,7 +138,7 @@ export class ResourceService {
   /** Answers only once the app no longer has the record (or, with keepsRecord, has disabled it). */
   async delete(context: RequestContext, scimId: string, preconditions: Preconditions = {}): Promise<void> {
     await this.withLock(scimId, async () => {
-      const entry = await this.requireEntry(scimId);
+      const entry = await this.requireEntry(context, scimId);
       // A record the mapping protects answers 404: it is read first to know.
       if (preconditions.ifMatch !== undefined || this.gateway.protects)
         this.checkPreconditions(await this.read(context, scimId, false), preconditions);
@@ -181,6 +181,7 @@ export class ResourceService {
       throw error;
     }
     const { view, followUp } = created;
+    context.onResource?.(view.appId);
     const now = this.now();
     const entry: IdMapEntry = {
       resourceType: this.type,
@@ -240,7 +241,7 @@ export class ResourceService {
     changes: MemberChanges,
     options: ReadOptions,
   ): Promise<ScimResource | undefined> {
-    const entry = await this.requireEntry(scimId);
+    const entry = await this.requireEntry(context, scimId);
     const add = await this.codec.memberValues(
       changes.add.map((member) => member.value),
       context,
@@ -432,7 +433,7 @@ export class ResourceService {
     scimId: string,
     withMembers: boolean,
   ): Promise<PresentedResource> {
-    const entry = await this.requireEntry(scimId);
+    const entry = await this.requireEntry(context, scimId);
     const view = await this.records.recordOf(context, entry, withMembers);
     if (view === undefined) throw scimErrors.notFound(`${this.type} ${scimId} not found`);
     return this.codec.present(view.scim, view.appId, { entry, withMembers, view, context });
@@ -484,9 +485,10 @@ export class ResourceService {
     return this.type === 'User' ? 'userName' : 'displayName';
   }
 
-  private async requireEntry(scimId: string): Promise<IdMapEntry> {
+  private async requireEntry(context: RequestContext, scimId: string): Promise<IdMapEntry> {
     const entry = await this.deps.idMap.get(this.type, scimId);
     if (!entry || entry.deleted) throw scimErrors.notFound(`${this.type} ${scimId} not found`);
+    context.onResource?.(entry.appId);
     return entry;
   }
 

@@ -21,11 +21,14 @@ describe('request context', () => {
   it("carries the audit recorder's calls only when given one", () => {
     const upstreamCall: UpstreamObserver = () => {};
     const droppedAttributes = () => {};
-    const context = requestContext(1_000, { upstreamCall, droppedAttributes });
+    const resource = () => {};
+    const context = requestContext(1_000, { upstreamCall, droppedAttributes, resource });
     expect(context.onUpstreamCall).toBe(upstreamCall);
     expect(context.onDroppedAttributes).toBe(droppedAttributes);
+    expect(context.onResource).toBe(resource);
     expect('onUpstreamCall' in requestContext(1_000)).toBe(false);
     expect('onDroppedAttributes' in requestContext(1_000)).toBe(false);
+    expect('onResource' in requestContext(1_000)).toBe(false);
   });
 
   it('outside a request: no deadline, nothing recorded, and nobody can add either', () => {
