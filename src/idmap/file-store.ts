@@ -4,7 +4,7 @@ import { DurableLog } from './durable-log.js';
 import { EntryIndex } from './entry-index.js';
 import { acquireFileLock, type FileLock } from './file-lock.js';
 import { encodeDelete, encodePut, type LogRecord, replayLog } from './log-format.js';
-import type { IdMapEntry, IdMapStore, ResourceTypeName } from './types.js';
+import type { IdMapEntry, IdMapStore, ResourceTypeName, StagedWrite } from './types.js';
 
 export interface FileIdMapStoreOptions {
   /**
@@ -106,12 +106,25 @@ export class FileIdMapStore implements IdMapStore {
 
   /** Rejects with `IdMapConflictError` if another resource holds the entry's appId or externalId. */
   async put(entry: IdMapEntry): Promise<void> {
-    this.assertWritable();
-    this.index.assertNoConflict(entry);
-    const written = this.log.append(encodePut(entry));
+    return this.write(entry).durable;
+  }
+
+  /**
+   * The index takes the entry at once; the log line is durable with the next group commit. So a
+   * caller may let others see the entry (release its lock) and wait for the fsync afterwards.
+   */
+  write(entry: IdMapEntry): StagedWrite {
+    try {
+      this.assertWritable();
+      this.index.assertNoConflict(entry);
+    } catch (error) {
+      const refused = Promise.reject(error);
+      return { applied: refused, durable: refused };
+    }
+    const durable = this.log.append(encodePut(entry));
     this.index.set(entry);
     this.appended();
-    return written;
+    return { applied: Promise.resolve(), durable };
   }
 
   async delete(resourceType: ResourceTypeName, scimId: string): Promise<void> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { cloneEntry, copyJsonEntry } from './entry-index.js';
-import type { IdMapEntry, IdMapStore, ResourceTypeName } from './types.js';
+import type { IdMapEntry, IdMapStore, ResourceTypeName, StagedWrite } from './types.js';
 
 export interface IdMapOptions {
   /** Entries kept in the in-process cache; 0 disables it. Default 10 000. */
@@ -92,10 +92,28 @@ export class IdMap {
 
   /** Resolves once the store has made the write durable. */
   async put(entry: IdMapEntry): Promise<void> {
+    await (await this.stage(entry)).durable;
+  }
+
+  /**
+   * Resolves once every reader sees the entry; `durable` once it is on stable storage. A caller
+   * holding a lock for the write can release it in between, so writes to one resource do not
+   * queue behind each other's fsync; it must still wait for `durable` before answering.
+   */
+  async stage(entry: IdMapEntry): Promise<{ durable: Promise<void> }> {
     const copy = cloneEntry(entry);
     const key = cacheKey(entry.resourceType, entry.scimId);
+    let staged: StagedWrite;
+    if (this.store.write) {
+      staged = this.store.write(entry);
+    } else {
+      const put = this.store.put(entry);
+      staged = { applied: put, durable: put };
+    }
+    // A refused write rejects both; whoever awaits `applied` sees it.
+    staged.durable.catch(() => {});
     try {
-      await this.store.put(entry);
+      await staged.applied;
     } catch (error) {
       // The store may or may not have applied it; drop what we hold rather than guess.
       this.invalidate(key);
@@ -104,6 +122,12 @@ export class IdMap {
     this.noteWrite(key);
     // Replacing the cached entry disposes of it, which drops its old appId/externalId keys.
     this.remember(copy);
+    return {
+      durable: staged.durable.catch((error: unknown) => {
+        this.invalidate(key);
+        throw error;
+      }),
+    };
   }
 
   async delete(resourceType: ResourceTypeName, scimId: string): Promise<void> {

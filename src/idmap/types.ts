@@ -61,6 +61,12 @@ export interface IdMapEntry {
   version: number;
 }
 
+/** A write the store has taken: when readers see it, and when it is durable. */
+export interface StagedWrite {
+  readonly applied: Promise<void>;
+  readonly durable: Promise<void>;
+}
+
 /**
  * Persistence behind the id map. Implementations must make a write durable before the returned
  * promise resolves: the caller has already seen the app confirm the write.
@@ -70,6 +76,12 @@ export interface IdMapStore {
   findByAppId(resourceType: ResourceTypeName, appId: string): Promise<IdMapEntry | undefined>;
   findByExternalId(resourceType: ResourceTypeName, externalId: string): Promise<IdMapEntry | undefined>;
   put(entry: IdMapEntry): Promise<void>;
+  /**
+   * Optional: `put` in two steps, for stores that apply a write before it is durable (the file
+   * store's group commit). `applied` resolves once every reader of the store sees the entry,
+   * `durable` once it would survive a crash. Without it, a put is both at once.
+   */
+  write?(entry: IdMapEntry): StagedWrite;
   delete(resourceType: ResourceTypeName, scimId: string): Promise<void>;
   /** Number of entries per resource type (for /metrics and tests). */
   size(resourceType: ResourceTypeName): Promise<number>;

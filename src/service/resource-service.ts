@@ -125,8 +125,14 @@ export class ResourceService {
       this.gateway.dedicatedMembers && !options.representation && preconditions.ifMatch === undefined
         ? explicitMemberChanges(operations)
         : undefined;
+    if (members) {
+      // The lock is released once the id map holds the change, before its fsync: PATCHes to one
+      // group (Entra adding members one request at a time) do not queue behind each other's.
+      const { durable } = await this.withLock(scimId, () => this.patchMembers(context, scimId, members));
+      await durable;
+      return undefined;
+    }
     return this.withLock(scimId, async () => {
-      if (members) return this.patchMembers(context, scimId, members, options);
       const current = await this.read(context, scimId, true);
       this.checkPreconditions(current, preconditions);
       const next = this.patched(current, operations);
@@ -233,14 +239,15 @@ export class ResourceService {
 
   /**
    * A group PATCH whose member operations name their members. The group is read (without its
-   * members) only when other attributes change too; each member changed costs one call.
+   * members) only when other attributes change too; each member changed costs one call. The id
+   * map has taken the change when this resolves; the caller awaits `durable` after releasing the
+   * group's lock, and only then answers.
    */
   private async patchMembers(
     context: RequestContext,
     scimId: string,
     changes: MemberChanges,
-    options: ReadOptions,
-  ): Promise<ScimResource | undefined> {
+  ): Promise<{ durable: Promise<void> }> {
     const entry = await this.requireEntry(context, scimId);
     const add = await this.codec.memberValues(
       changes.add.map((member) => member.value),
@@ -285,9 +292,9 @@ export class ResourceService {
     for (const removed of changes.remove) delete displays[removed];
     if (Object.keys(displays).length > 0) updated.memberDisplays = displays;
     else delete updated.memberDisplays;
-    await this.store(updated, entry.appId);
-    if (!options.representation) return undefined;
-    return this.respond(await this.read(context, scimId, true), options);
+    if (updated.appId === entry.appId) return this.deps.idMap.stage(updated);
+    await this.claim(updated);
+    return { durable: Promise.resolve() };
   }
 
   /**

@@ -22,6 +22,7 @@ import {
 } from '../../src/config/deployment-config.js';
 import { type DemoApp, startDemoApp } from '../../src/demo/demo-app.js';
 import { MemoryIdMapStore } from '../../src/idmap/memory-store.js';
+import type { IdMapStore } from '../../src/idmap/types.js';
 import { loadMapping } from '../../src/mapping/load-mapping.js';
 import { hashToken } from '../../src/security/credentials.js';
 import type { ServiceLimits } from '../../src/service/service-deps.js';
@@ -325,6 +326,8 @@ export interface DemoSidecar extends Sidecar {
 export interface DemoSidecarOptions extends SidecarOptions {
   /** Mapping YAML; defaults to mappings/demo.yaml as shipped. */
   mappingText?: string;
+  /** The id map store the sidecar uses, made around the memory store the helper exposes. */
+  wrapStore?: (store: MemoryIdMapStore) => IdMapStore;
 }
 
 export async function startDemoSidecar(options: DemoSidecarOptions = {}): Promise<DemoSidecar> {
@@ -336,7 +339,7 @@ export async function startDemoSidecar(options: DemoSidecarOptions = {}): Promis
     const mapping = loadMapping(DEMO_MAPPING_FILE, options.mappingText);
     const app = await buildApp(deploymentConfig(demo.url, DEMO_MAPPING_FILE, options), mapping, {
       dispatcher: recorder.dispatcher,
-      idMapStore: idMap,
+      idMapStore: options.wrapStore ? options.wrapStore(idMap) : idMap,
       logger: pino({ level: 'silent' }),
       ...(options.limits ? { limits: options.limits } : {}),
     });

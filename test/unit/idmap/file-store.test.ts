@@ -101,6 +101,26 @@ describe('FileIdMapStore', () => {
     await expectAll(reopened, entries);
   });
 
+  it('applies a staged write to reads at once and makes it durable with the next group commit', async () => {
+    const store = await openStore();
+    const entry = makeEntry({ externalId: 'staged' });
+    const { applied, durable } = store.write(entry);
+    expect(await store.findByExternalId('User', 'staged')).toEqual(entry);
+    await applied;
+    await durable;
+    expect(await readLines(logPath)).toHaveLength(1);
+  });
+
+  it('refuses a staged write that conflicts, before applying anything', async () => {
+    const store = await openStore();
+    await store.put(makeEntry({ appId: 'taken' }));
+    const intruder = makeEntry({ appId: 'taken' });
+    const { applied, durable } = store.write(intruder);
+    await expect(applied).rejects.toBeInstanceOf(Error);
+    await expect(durable).rejects.toBeInstanceOf(Error);
+    expect(await store.get('User', intruder.scimId)).toBeUndefined();
+  });
+
   it('refuses every write after an fsync failed, since the data may be lost', async () => {
     const store = await openStore();
     const kept = makeEntry();

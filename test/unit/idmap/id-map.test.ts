@@ -96,6 +96,48 @@ describe('IdMap', () => {
     expect(await idMap.get('User', intruder.scimId)).toBeUndefined();
   });
 
+  it('stages a write: readers see it at once, the caller learns separately when it is durable', async () => {
+    let makeDurable = () => {};
+    const disk = new Promise<void>((resolve) => {
+      makeDurable = resolve;
+    });
+    const staging = Object.assign(store, {
+      write: (entry: IdMapEntry) => {
+        const applied = store.put(entry);
+        return { applied, durable: applied.then(() => disk) };
+      },
+    });
+    idMap = new IdMap(staging);
+    const entry = makeEntry({ externalId: 'staged' });
+    const { durable } = await idMap.stage(entry);
+    expect(await idMap.findByExternalId('User', 'staged')).toEqual(entry);
+    let done = false;
+    void durable.then(() => {
+      done = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(done).toBe(false);
+    makeDurable();
+    await durable;
+    expect(done).toBe(true);
+  });
+
+  it('drops a staged entry from the cache when it never becomes durable', async () => {
+    const entry = makeEntry({ externalId: 'lost' });
+    const staging = Object.assign(store, {
+      write: (written: IdMapEntry) => {
+        const applied = store.put(written);
+        return { applied, durable: applied.then(() => Promise.reject(new Error('fsync failed'))) };
+      },
+    });
+    idMap = new IdMap(staging);
+    const { durable } = await idMap.stage(entry);
+    await expect(durable).rejects.toThrow('fsync failed');
+    const storeGet = vi.spyOn(store, 'get');
+    await idMap.get('User', entry.scimId);
+    expect(storeGet).toHaveBeenCalledTimes(1);
+  });
+
   it('hands out copies, so callers cannot alter cached entries', async () => {
     const entry = makeEntry();
     await idMap.put(entry);
