@@ -1,13 +1,17 @@
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 
 /**
- * One line per request, when its answer has gone out, in place of fastify's two ("incoming
- * request", then "request completed"): the first only repeated what the second says, and the
- * pair doubled what logging at `info` costs each request. The request's serializer keeps the
- * query string out (see createLogger).
+ * One line per request at `info`, when its answer has gone out, where fastify writes two
+ * ("incoming request", then "request completed"): the first only repeats what the second says,
+ * and the pair doubled what logging costs each request. At `debug` the first line is written
+ * too (it shows requests that never complete). The request's serializer keeps the query string
+ * out (see createLogger).
  */
 export class AccessLog extends LogController {
-  override incomingRequest(): void {}
+  override incomingRequest(request: FastifyRequest): void {
+    if (this.isLogDisabled(request)) return;
+    request.log.debug({ req: request }, 'incoming request');
+  }
 
   override requestCompleted(
     error: Error | null | undefined,

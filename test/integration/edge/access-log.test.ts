@@ -46,4 +46,20 @@ describe('the access log', () => {
     );
     expect(sidecar.logs.records().filter((line) => line.msg === 'request completed')).toHaveLength(1);
   });
+
+  it('at debug, also writes the incoming line (requests that never complete show)', async () => {
+    const debug = await startSecureSidecar({ logLevel: 'debug' });
+    try {
+      await debug.app.inject({
+        method: 'GET',
+        url: '/scim/v2/Users?count=1',
+        headers: { authorization: `Bearer ${SCIM_TOKEN}` },
+      });
+      const messages = debug.logs.records().map((line) => line.msg);
+      expect(messages.filter((msg) => msg === 'incoming request')).toHaveLength(1);
+      expect(messages.filter((msg) => msg === 'request completed')).toHaveLength(1);
+    } finally {
+      await debug.close();
+    }
+  });
 });
