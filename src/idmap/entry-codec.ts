@@ -324,6 +324,11 @@ export class RecordReader {
     return entry as unknown as IdMapEntry;
   }
 
+  /** Whether the record body at `body` is of a deleted resource (a tombstone the app keeps). */
+  deleted(buf: Buffer, body: number): boolean {
+    return (buf[body + 1]! & FLAG_DELETED) !== 0;
+  }
+
   /** The scimId of the record body at `body`. */
   scimId(buf: Buffer, body: number): string {
     this.pos = body + KEYS_AT;

@@ -14,7 +14,7 @@ import {
   skipVarint,
   varintSize,
 } from './entry-codec.js';
-import type { IdMapEntry, ResourceTypeName } from './types.js';
+import type { AppIdRef, IdMapEntry, ResourceTypeName } from './types.js';
 
 /**
  * Raised when a put would give a second SCIM resource of the same type the appId or externalId
@@ -128,6 +128,16 @@ export class EntryIndex {
 
   findByAppId(resourceType: ResourceTypeName, appId: string): IdMapEntry | undefined {
     return this.decodeAt(this.lookup(FIELD_APP_ID, resourceType, appId));
+  }
+
+  /** The SCIM ids of many app ids at once, decoding nothing else (a big group's members). */
+  resolveAppIds(resourceType: ResourceTypeName, appIds: readonly string[]): Array<AppIdRef | undefined> {
+    return appIds.map((appId) => {
+      const record = this.lookup(FIELD_APP_ID, resourceType, appId);
+      if (record === undefined) return undefined;
+      const body = bodyAt(this.arena, record);
+      return { scimId: this.reader.scimId(this.arena, body), deleted: this.reader.deleted(this.arena, body) };
+    });
   }
 
   /** Exact match: externalId is caseExact (RFC 7643 §3.1). */

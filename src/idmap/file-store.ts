@@ -4,7 +4,7 @@ import { DurableLog } from './durable-log.js';
 import { EntryIndex } from './entry-index.js';
 import { acquireFileLock, type FileLock } from './file-lock.js';
 import { encodeDelete, encodePut, type LogRecord, replayLog } from './log-format.js';
-import type { IdMapEntry, IdMapStore, ResourceTypeName, StagedWrite } from './types.js';
+import type { AppIdRef, IdMapEntry, IdMapStore, ResourceTypeName, StagedWrite } from './types.js';
 
 export interface FileIdMapStoreOptions {
   /**
@@ -95,6 +95,13 @@ export class FileIdMapStore implements IdMapStore {
 
   async findByAppId(resourceType: ResourceTypeName, appId: string): Promise<IdMapEntry | undefined> {
     return this.index.findByAppId(resourceType, appId);
+  }
+
+  async resolveAppIds(
+    resourceType: ResourceTypeName,
+    appIds: readonly string[],
+  ): Promise<Array<AppIdRef | undefined>> {
+    return this.index.resolveAppIds(resourceType, appIds);
   }
 
   async findByExternalId(

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { cloneEntry, copyJsonEntry } from './entry-index.js';
-import type { IdMapEntry, IdMapStore, ResourceTypeName, StagedWrite } from './types.js';
+import type { AppIdRef, IdMapEntry, IdMapStore, ResourceTypeName, StagedWrite } from './types.js';
 
 export interface IdMapOptions {
   /** Entries kept in the in-process cache; 0 disables it. Default 10 000. */
@@ -79,6 +79,23 @@ export class IdMap {
     const cached = this.lookup(this.byExternalId, resourceType, externalId);
     if (cached?.externalId === externalId) return this.hit(cached);
     return this.load(() => this.store.findByExternalId(resourceType, externalId));
+  }
+
+  /**
+   * The SCIM ids of many app ids, in order (undefined: no entry). Asked of the store in one call
+   * where it can answer so, past the cache: a big group's members would only churn it.
+   */
+  async resolveAppIds(
+    resourceType: ResourceTypeName,
+    appIds: readonly string[],
+  ): Promise<Array<AppIdRef | undefined>> {
+    if (this.store.resolveAppIds) return this.store.resolveAppIds(resourceType, appIds);
+    const refs: Array<AppIdRef | undefined> = [];
+    for (const appId of appIds) {
+      const entry = await this.findByAppId(resourceType, appId);
+      refs.push(entry && { scimId: entry.scimId, deleted: entry.deleted === true });
+    }
+    return refs;
   }
 
   /**

@@ -1,5 +1,5 @@
 import { EntryIndex } from './entry-index.js';
-import type { IdMapEntry, IdMapStore, ResourceTypeName } from './types.js';
+import type { AppIdRef, IdMapEntry, IdMapStore, ResourceTypeName } from './types.js';
 
 /**
  * An id map store that lives only as long as the process (`store: memory`, tests). Behaves like
@@ -17,6 +17,13 @@ export class MemoryIdMapStore implements IdMapStore {
 
   async findByAppId(resourceType: ResourceTypeName, appId: string): Promise<IdMapEntry | undefined> {
     return this.index.findByAppId(resourceType, appId);
+  }
+
+  async resolveAppIds(
+    resourceType: ResourceTypeName,
+    appIds: readonly string[],
+  ): Promise<Array<AppIdRef | undefined>> {
+    return this.index.resolveAppIds(resourceType, appIds);
   }
 
   async findByExternalId(

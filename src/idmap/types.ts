@@ -61,6 +61,12 @@ export interface IdMapEntry {
   version: number;
 }
 
+/** What a group's member list needs of a user's entry. */
+export interface AppIdRef {
+  scimId: string;
+  deleted: boolean;
+}
+
 /** A write the store has taken: when readers see it, and when it is durable. */
 export interface StagedWrite {
   readonly applied: Promise<void>;
@@ -75,6 +81,11 @@ export interface IdMapStore {
   get(resourceType: ResourceTypeName, scimId: string): Promise<IdMapEntry | undefined>;
   findByAppId(resourceType: ResourceTypeName, appId: string): Promise<IdMapEntry | undefined>;
   findByExternalId(resourceType: ResourceTypeName, externalId: string): Promise<IdMapEntry | undefined>;
+  /** Optional: {@link findByAppId} for many app ids in one call, the SCIM id only. */
+  resolveAppIds?(
+    resourceType: ResourceTypeName,
+    appIds: readonly string[],
+  ): Promise<Array<AppIdRef | undefined>>;
   put(entry: IdMapEntry): Promise<void>;
   /**
    * Optional: `put` in two steps, for stores that apply a write before it is durable (the file

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { AppGateway, AppView } from '../connector/gateway.js';
 import type { RequestContext } from '../connector/request-context.js';
-import type { IdMapEntry, PreservedValue, ResourceTypeName } from '../idmap/types.js';
+import type { AppIdRef, IdMapEntry, PreservedValue, ResourceTypeName } from '../idmap/types.js';
 import { jsonEqual } from '../lib/json-equal.js';
 import { isPlainObject } from '../scim/attributes.js';
 import { scimErrors } from '../scim/errors.js';
@@ -287,24 +287,28 @@ export class ResourceCodec {
   ): Promise<Array<Record<string, unknown>>> {
     if (!Array.isArray(members)) return [];
     const out: Array<Record<string, unknown>> = [];
-    const keyed = this.gateway.memberKey !== undefined;
     const unknown: string[] = [];
-    for (let i = 0; i < members.length; i++) {
-      if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
-      const member = members[i];
-      const value = memberValue(member);
-      if (value === undefined) continue;
-      const entry = keyed ? await this.entryForKey(value, context) : await this.entryForAppId('User', value);
-      if (!entry) unknown.push(value);
-      if (!entry || entry.deleted) continue;
-      const scimMember: Record<string, unknown> = {
-        ...(member as Record<string, unknown>),
-        value: entry.scimId,
-        type: 'User',
-      };
-      const display = displays?.[entry.scimId];
-      if (scimMember.display === undefined && display !== undefined) scimMember.display = display;
-      out.push(scimMember);
+    // In chunks, yielding between them: a group of 100 000 members must not stall other requests.
+    for (let start = 0; start < members.length; start += YIELD_EVERY) {
+      if (start > 0) await yieldToEventLoop();
+      const chunk = members.slice(start, start + YIELD_EVERY);
+      const values = chunk.map(memberValue);
+      const refs = await this.memberRefs(values, context);
+      for (let i = 0; i < chunk.length; i++) {
+        const value = values[i];
+        if (value === undefined) continue;
+        const ref = refs[i];
+        if (!ref) unknown.push(value);
+        if (!ref || ref.deleted) continue;
+        const scimMember: Record<string, unknown> = {
+          ...(chunk[i] as Record<string, unknown>),
+          value: ref.scimId,
+          type: 'User',
+        };
+        const display = displays?.[ref.scimId];
+        if (scimMember.display === undefined && display !== undefined) scimMember.display = display;
+        out.push(scimMember);
+      }
     }
     if (unknown.length > 0)
       this.deps.log.warn(
@@ -312,6 +316,39 @@ export class ResourceCodec {
         'left out members the app lists that no user has (members.key)',
       );
     return out;
+  }
+
+  /**
+   * The users behind the app's member values. App ids are looked up in one call to the id map;
+   * an app id it does not know is a user made in the app directly, adopted (given a SCIM id) as a
+   * read of it would. Member keys the id map does not know are looked for in the app.
+   */
+  private async memberRefs(
+    values: ReadonlyArray<string | undefined>,
+    context: RequestContext | undefined,
+  ): Promise<Array<AppIdRef | undefined>> {
+    const refs: Array<AppIdRef | undefined> = [];
+    if (this.gateway.memberKey !== undefined) {
+      for (const value of values) {
+        const entry = value === undefined ? undefined : await this.entryForKey(value, context);
+        refs.push(entry && { scimId: entry.scimId, deleted: entry.deleted === true });
+      }
+      return refs;
+    }
+    const known = await this.deps.idMap.resolveAppIds(
+      'User',
+      values.map((value) => value ?? ''),
+    );
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i];
+      let ref = value === undefined ? undefined : known[i];
+      if (value !== undefined && !ref) {
+        const adopted = await this.entryForAppId('User', value);
+        ref = { scimId: adopted.scimId, deleted: adopted.deleted === true };
+      }
+      refs.push(ref);
+    }
+    return refs;
   }
 
   private now(): string {

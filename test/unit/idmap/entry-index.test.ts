@@ -22,6 +22,21 @@ function expectRoundTrip(entry: IdMapEntry): void {
 }
 
 describe('EntryIndex', () => {
+  it('resolves many app ids to SCIM ids at once, tombstones marked, unknown ones undefined', () => {
+    const index = new EntryIndex();
+    const live = makeEntry({ appId: '17' });
+    const gone = makeEntry({ appId: 'jdoe', deleted: true, preserved: { x: { original: 1 } } });
+    const group = makeEntry({ resourceType: 'Group', appId: '18' });
+    for (const entry of [live, gone, group]) index.set(entry);
+    expect(index.resolveAppIds('User', ['17', 'jdoe', '18', 'nobody', '17'])).toEqual([
+      { scimId: live.scimId, deleted: false },
+      { scimId: gone.scimId, deleted: true },
+      undefined,
+      undefined,
+      { scimId: live.scimId, deleted: false },
+    ]);
+  });
+
   describe('round trip', () => {
     const ids = [
       LOWER_UUID,

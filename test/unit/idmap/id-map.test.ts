@@ -138,6 +138,33 @@ describe('IdMap', () => {
     expect(storeGet).toHaveBeenCalledTimes(1);
   });
 
+  it('resolves app ids in one call where the store can, one by one where it cannot', async () => {
+    const one = makeEntry({ appId: '1' });
+    const two = makeEntry({ appId: '2', deleted: true });
+    await store.put(one);
+    await store.put(two);
+    const bulk = vi.spyOn(store, 'resolveAppIds');
+    const expected = [
+      { scimId: one.scimId, deleted: false },
+      undefined,
+      { scimId: two.scimId, deleted: true },
+    ];
+    expect(await idMap.resolveAppIds('User', ['1', '3', '2'])).toEqual(expected);
+    expect(bulk).toHaveBeenCalledTimes(1);
+
+    // A store without the bulk lookup (as the Redis store).
+    const oneByOne = new IdMap({
+      get: (type, id) => store.get(type, id),
+      findByAppId: (type, id) => store.findByAppId(type, id),
+      findByExternalId: (type, id) => store.findByExternalId(type, id),
+      put: (entry) => store.put(entry),
+      delete: (type, id) => store.delete(type, id),
+      size: (type) => store.size(type),
+      close: () => store.close(),
+    });
+    expect(await oneByOne.resolveAppIds('User', ['1', '3', '2'])).toEqual(expected);
+  });
+
   it('hands out copies, so callers cannot alter cached entries', async () => {
     const entry = makeEntry();
     await idMap.put(entry);
