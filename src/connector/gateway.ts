@@ -1,6 +1,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { jsonEqual } from '../lib/json-equal.js';
 import { mapLimit } from '../lib/map-limit.js';
+import { type Expression, withoutResultKey } from '../mapping/expression.js';
 import type {
   CompiledFilterPushdown,
   CompiledResourceMapping,
@@ -31,6 +32,11 @@ export interface AppView {
   record: Record<string, unknown>;
   /** One of the app's own records (`protect`): never answered, matched, adopted or written through SCIM. */
   protected?: true;
+  /**
+   * Read without members: `scim` leaves out the members `record` holds (toScim did not map
+   * them). A plan that needs them maps them from `record`.
+   */
+  membersLeftOut?: true;
 }
 
 /**
@@ -132,6 +138,9 @@ const SERVICE_ATTRIBUTES = ['id', 'schemas'];
  * {@link ChangePlan}s; `planChange` is pure, so `dry-run` prints exactly what the service runs.
  */
 export class ResourceGateway implements AppGateway {
+  /** toScim without `members`, compiled once per mapping (see {@link toScimWithoutMembers}). */
+  private membersless: { mapping: CompiledResourceMapping; toScim: Expression | undefined } | undefined;
+
   constructor(
     private readonly connector: Connector,
     readonly type: ResourceTypeName,
@@ -139,6 +148,15 @@ export class ResourceGateway implements AppGateway {
 
   private get mapping(): CompiledResourceMapping {
     return this.connector.resource(this.type);
+  }
+
+  /** A group's toScim that leaves members out, for reads that do not want them; undefined: none. */
+  private get toScimWithoutMembers(): Expression | undefined {
+    if (this.type !== 'Group') return undefined;
+    const mapping = this.mapping;
+    if (this.membersless?.mapping !== mapping)
+      this.membersless = { mapping, toScim: withoutResultKey(mapping.toScim, 'members') };
+    return this.membersless.toScim;
   }
 
   /** Member changes go through addMember/removeMember, one call per member; the group is not rewritten. */
@@ -215,7 +233,7 @@ export class ResourceGateway implements AppGateway {
     const { result } = await this.connector.call(context, this.type, 'get', { appId, withMembers });
     if (!isPlainObject(result))
       throw scimErrors.badGateway(`The app returned no ${this.type} record for ${appId}`);
-    return this.view(await this.withSubReads(context, result, appId, withMembers));
+    return this.view(await this.withSubReads(context, result, appId, withMembers), withMembers);
   }
 
   /**
@@ -446,7 +464,8 @@ export class ResourceGateway implements AppGateway {
     const mapping = this.mapping;
     const plan: ChangePlan = { addMembers: [], removeMembers: [] };
     const updateInput: ScimResource = { ...next };
-    const now = current.scim;
+    // A whole-record update carries the members the app holds: never none for want of reading them.
+    const now = current.membersLeftOut ? await this.toScim(current.record, true) : current.scim;
     if (this.dedicatedActive) {
       const nextActive = typeof next.active === 'boolean' ? next.active : undefined;
       if (nextActive !== undefined && nextActive !== (now.active !== false)) plan.active = nextActive;
@@ -545,9 +564,15 @@ export class ResourceGateway implements AppGateway {
     await this.connector.call(context, this.type, 'delete', { appId });
   }
 
-  /** The view of an app record (a list item, an answer). */
-  async view(record: Record<string, unknown>): Promise<AppView> {
-    const view: AppView = { appId: await this.appIdOf(record), scim: await this.toScim(record), record };
+  /** The view of an app record (a list item, an answer); without members, its SCIM view has none. */
+  async view(record: Record<string, unknown>, withMembers = true): Promise<AppView> {
+    const leaveOut = !withMembers && this.toScimWithoutMembers !== undefined;
+    const view: AppView = {
+      appId: await this.appIdOf(record),
+      scim: await this.toScim(record, !leaveOut),
+      record,
+    };
+    if (leaveOut) view.membersLeftOut = true;
     if (await this.isProtected(record)) view.protected = true;
     return view;
   }
@@ -577,8 +602,9 @@ export class ResourceGateway implements AppGateway {
     );
   }
 
-  private async toScim(record: unknown): Promise<ScimResource> {
-    const value = await this.mapping.toScim.evaluate(record);
+  private async toScim(record: unknown, withMembers: boolean): Promise<ScimResource> {
+    const toScim = withMembers ? this.mapping.toScim : (this.toScimWithoutMembers ?? this.mapping.toScim);
+    const value = await toScim.evaluate(record);
     if (!isPlainObject(value)) {
       throw scimErrors.badGateway(`The mapping's toScim for ${this.type} did not produce an object`);
     }

@@ -47,6 +47,50 @@ export function compileExpression(source: string): Expression {
 }
 
 /**
+ * The expression without `key` in the object it builds, for callers that do not need that key (a
+ * group read without its members need not map 100 000 of them). Undefined unless the expression
+ * ends in an object constructor naming the key, and its rest is within the JSONata subset. Values
+ * outside the subset evaluate the whole expression and drop the key.
+ */
+export function withoutResultKey(expression: Expression, key: string): Expression | undefined {
+  const trimmed = withoutKeyNode(expression.ast(), key);
+  const subset = trimmed === undefined ? undefined : compileSubset(trimmed);
+  if (!subset) return undefined;
+  return {
+    source: expression.source,
+    evaluate: async (input, bindings) => {
+      try {
+        return normalise(subset(input, bindings));
+      } catch {
+        const full = await expression.evaluate(input, bindings);
+        if (typeof full === 'object' && full !== null && !Array.isArray(full))
+          delete (full as Record<string, unknown>)[key];
+        return full;
+      }
+    },
+    ast: () => trimmed,
+  };
+}
+
+/** The syntax tree with the pair named `key` left out of its final object constructor. */
+function withoutKeyNode(node: unknown, key: string): unknown {
+  if (typeof node !== 'object' || node === null) return undefined;
+  const { type, value, lhs, expressions } = node as Record<string, unknown>;
+  if (type === 'unary' && value === '{' && Array.isArray(lhs)) {
+    const pairs = lhs.filter((pair) => {
+      const name = Array.isArray(pair) ? (pair[0] as Record<string, unknown> | undefined) : undefined;
+      return !(name?.type === 'string' && name.value === key);
+    });
+    return pairs.length === lhs.length ? undefined : { ...node, lhs: pairs };
+  }
+  if (type === 'block' && Array.isArray(expressions) && expressions.length > 0) {
+    const last = withoutKeyNode(expressions[expressions.length - 1], key);
+    return last === undefined ? undefined : { ...node, expressions: [...expressions.slice(0, -1), last] };
+  }
+  return undefined;
+}
+
+/**
  * JSONata marks sequences with extra properties and may return frozen arrays; the rest of the
  * code wants plain JSON values, so results are copied into plain arrays.
  */
