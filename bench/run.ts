@@ -33,9 +33,9 @@
  *   npm run bench -- --sidecar-flags "--max-semi-space-size=32"   Node flags for the sidecar(s)
  *   npm run bench -- --soak 10            sidecar RSS over 10 minutes of mixed load
  *   npm run bench -- --idmap-memory       RSS with 1 million id map entries (bench/idmap-memory.ts)
- *   sidecar setup: --log-level LEVEL (info) --audit stdout|off (stdout), and for the --compare sidecar
- *                  --compare-log-level, --compare-audit (default: the same; with --compare bench/dist, the
- *                  same build: what logging costs)
+ *   sidecar setup: --log-level LEVEL (info) --audit stdout|off (stdout) --admin on|off (off), and for
+ *                  the --compare sidecar --compare-log-level, --compare-audit, --compare-admin (default:
+ *                  the same; with --compare bench/dist, the same build: what logging or the console costs)
  *                  --sidecar-log FILE|/dev/null (default: sidecar.log in the run's temp dir) --keep
  *   sizes: --users N --groups N (W4) --crowd N (W6, W7 members) --w6-groups N --w7-groups N
  *          --w7-size N (members per W7 group at the start)
@@ -134,9 +134,11 @@ function parseOptions(argv: string[]): Options {
       throw new Error(`--${prefix}log-level must be one of ${LOG_LEVELS.join(', ')}`);
     const audit = (value(`--${prefix}audit`) ?? fallback.audit) as SidecarSettings['audit'];
     if (audit !== 'stdout' && audit !== 'off') throw new Error(`--${prefix}audit must be stdout or off`);
-    return { level, audit };
+    const admin = value(`--${prefix}admin`) ?? (fallback.admin ? 'on' : 'off');
+    if (admin !== 'on' && admin !== 'off') throw new Error(`--${prefix}admin must be on or off`);
+    return { level, audit, admin: admin === 'on' };
   };
-  const main = settings('', { level: 'info', audit: 'stdout' });
+  const main = settings('', { level: 'info', audit: 'stdout', admin: false });
   return {
     quick,
     seconds: number('--duration', quick ? 0.3 : 10),
@@ -503,7 +505,7 @@ async function start(
 }
 
 function describeSettings(settings: SidecarSettings): string {
-  return `logging at ${settings.level}, audit trail ${settings.audit === 'off' ? 'off' : 'on standard output'}`;
+  return `logging at ${settings.level}, audit trail ${settings.audit === 'off' ? 'off' : 'on standard output'}, admin console ${settings.admin ? 'on' : 'off'}`;
 }
 
 /** Bytes in the target's log file so far; undefined when it does not log to a file. */

@@ -139,6 +139,8 @@ export async function seedTarget(
 export interface SidecarSettings {
   level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   audit: 'stdout' | 'off';
+  /** The admin console (`--admin on`): off by default, as in `serve`. */
+  admin: boolean;
 }
 
 /** A sidecar's own directory: its config, its id map log and the file its output goes to. */
@@ -195,6 +197,15 @@ export function writeSidecarConfig(
     `  level: ${settings.level}`,
     // Left out, `serve` writes the audit trail to standard output.
     ...(settings.audit === 'off' ? ['  audit: "off"'] : []),
+    // The console keeps each operation in its activity ring; nobody opens it during the run.
+    ...(settings.admin
+      ? [
+          'admin:',
+          '  enabled: true',
+          '  path: /admin',
+          `  tokenHash: ${q(hashToken(`${options.token}-admin`))}`,
+        ]
+      : []),
   ];
   writeFileSync(files.config, `${lines.join('\n')}\n`);
 }
