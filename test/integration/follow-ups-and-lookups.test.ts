@@ -326,3 +326,81 @@ describe('dry-run of follow-ups and lookups', () => {
     );
   });
 });
+
+describe('follow-ups of member calls', () => {
+  const GROUPS = `app: teams
+resources:
+  User:
+    id: id
+    toScim: '{ "userName": login }'
+    fromScim: '{ "login": userName }'
+    operations:
+      create: { method: POST, path: /api/users, body: app }
+      get: { method: GET, path: '/api/users/{appId}' }
+      list: { method: GET, path: /api/users, items: users }
+  Group:
+    id: id
+    toScim: '{ "displayName": name, "members": [member_ids.{ "value": $string($) }] }'
+    fromScim: '{ "name": displayName }'
+    operations:
+      create: { method: POST, path: /api/teams, body: app, omits: [members] }
+      get: { method: GET, path: '/api/teams/{appId}' }
+      list: { method: GET, path: /api/teams, items: teams }
+      update: { method: PUT, path: '/api/teams/{appId}', body: app, omits: [members] }
+      addMember:
+        method: POST
+        path: '/api/teams/{appId}/members'
+        body: '{ "id": memberAppId }'
+        then:
+          - { method: PUT, path: '/api/teams/{appId}/licences/{memberAppId}' }
+      removeMember:
+        method: DELETE
+        path: '/api/teams/{appId}/members/{memberAppId}'
+`;
+  let sc: MockSidecar;
+  beforeEach(async () => {
+    sc = await startMockSidecar(GROUPS);
+  });
+  afterEach(async () => {
+    await sc.close();
+  });
+
+  it('are made after each member added, also when the app answers that the user is already a member', async () => {
+    let nextUser = 1;
+    sc.fake
+      .on('POST', '/api/users', (call) => ({
+        status: 201,
+        json: { id: nextUser++, login: (call.body as { login: string }).login },
+      }))
+      .on('POST', '/api/teams', { status: 201, json: { id: 50, name: 'Support', member_ids: [] } })
+      // The retry of a PATCH whose follow-up failed: user 1 is already a member.
+      .on('POST', '/api/teams/50/members', (call) =>
+        (call.body as { id: string }).id === '1'
+          ? { status: 409, json: { message: 'already a member' } }
+          : { status: 201, json: {} },
+      )
+      .on('PUT', /^\/api\/teams\/50\/licences\/\d+$/, { status: 204 });
+    const ids: string[] = [];
+    for (const login of ['m1', 'm2']) {
+      const res = await sc.scim('POST', '/Users', { body: { schemas: [USER_SCHEMA], userName: login } });
+      expect(res.status, res.text).toBe(201);
+      ids.push(String(res.resource().id));
+    }
+    const group = await sc.scim('POST', '/Groups', {
+      body: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Support' },
+    });
+    expect(group.status, group.text).toBe(201);
+    sc.fake.calls.length = 0;
+
+    const res = await sc.scim('PATCH', `/Groups/${group.resource().id}`, {
+      body: patchOp({ op: 'Add', path: 'members', value: ids.map((value) => ({ value })) }),
+    });
+    expect(res.status, res.text).toBe(204);
+    expect(sc.fake.calls.map((c) => `${c.method} ${c.path}`).sort()).toEqual([
+      'POST /api/teams/50/members',
+      'POST /api/teams/50/members',
+      'PUT /api/teams/50/licences/1',
+      'PUT /api/teams/50/licences/2',
+    ]);
+  });
+});
