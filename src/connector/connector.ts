@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Expression } from '../mapping/expression.js';
 import type {
+  CompiledErrorRule,
+  CompiledLookup,
   CompiledMapping,
   CompiledOperation,
   CompiledResourceMapping,
@@ -10,6 +12,7 @@ import type {
 import { ScimError, scimErrors } from '../scim/errors.js';
 import { ConcurrencyGate } from './concurrency-gate.js';
 import { answerBindings, followLink, type ListPage, nextOf } from './list-walk.js';
+import { LookupCache } from './lookup-cache.js';
 import { type RenderInput, renderRequest } from './render-request.js';
 import { type RequestContext, remainingMs } from './request-context.js';
 import { DEFAULT_RETRY_POLICY, isRetryable, type RetryPolicy, retryDelayMs } from './retry-policy.js';
@@ -25,17 +28,28 @@ export interface OperationOutcome {
 
 export type { ListPage };
 
-/** An operation, or a sub-read of one (`get.members`: the sub-read `members` of `get`). */
+/**
+ * An operation, a sub-read of one (`get.members`: the sub-read `members` of `get`) or a follow-up
+ * call of one (`deactivate.then[0]`: the first call made after `deactivate`).
+ */
 export type CallName = OperationName | `${OperationName}.${string}`;
+
+/** `deactivate.then[1]` → the operation and the follow-up's index. */
+export function followUpOf(name: CallName): { parent: OperationName; index: number } | undefined {
+  const match = /^(\w+)\.then\[(\d+)\]$/.exec(name);
+  return match ? { parent: match[1] as OperationName, index: Number(match[2]) } : undefined;
+}
 
 /**
  * Extra inputs for a call: a filter push-down adds query parameters (replacing the call's own of
- * the same name) or replaces the path; a next page link replaces path and query.
+ * the same name) or replaces the path, and names the lookups its parameters use; a next page
+ * link replaces path and query.
  */
 export interface CallOptions {
   extraQuery?: Array<[string, Expression]>;
   pathOverride?: string;
   link?: string;
+  lookups?: readonly string[];
 }
 
 /** One call to the app (one attempt, when retried). */
@@ -84,13 +98,18 @@ const MIN_ATTEMPT_MS = 250;
  * translate failures into SCIM errors, pick the record out of the answer.
  */
 export class Connector {
+  /** The mapping's lookups, made once; a connector per mapping, so a reload asks again. */
+  private readonly lookups: LookupCache;
+
   constructor(
     readonly mapping: CompiledMapping,
     readonly client: UpstreamClient,
     private readonly observe: UpstreamObserver = () => {},
     private readonly resilience: Resilience = DEFAULT_RESILIENCE,
     private readonly gate = new ConcurrencyGate(resilience.concurrency, resilience.maxQueue),
-  ) {}
+  ) {
+    this.lookups = new LookupCache(mapping.lookups, (lookup, context) => this.fetchLookup(lookup, context));
+  }
 
   /**
    * A connector for a reloaded mapping (and possibly a new client or retry policy) that shares
@@ -120,7 +139,10 @@ export class Connector {
     return this.resource(type).operations[name];
   }
 
-  /** The request a call would send, without sending it (dry-run, tests). */
+  /**
+   * The request a call would send, without sending it (dry-run, tests). Lookups are not made:
+   * each one used shows as `{lookups.<name>}`.
+   */
   async render(
     type: ResourceTypeName,
     name: CallName,
@@ -128,7 +150,19 @@ export class Connector {
     options: CallOptions = {},
   ): Promise<UpstreamRequest> {
     const operation = this.requireOperation(type, name);
-    return renderRequest(operation, input, options.extraQuery, options.pathOverride);
+    const names = lookupsOf(operation, options);
+    const bindings =
+      names.length === 0
+        ? undefined
+        : { lookups: Object.fromEntries(names.map((lookup) => [lookup, `{lookups.${lookup}}`])) };
+    return renderRequest(operation, input, options.extraQuery, options.pathOverride, bindings);
+  }
+
+  /** The lookups a call uses, with the call each is made with (dry-run says so). */
+  lookupsUsedBy(type: ResourceTypeName, name: CallName, options: CallOptions = {}): CompiledLookup[] {
+    return lookupsOf(this.requireOperation(type, name), options).flatMap(
+      (lookup) => this.mapping.lookups.get(lookup) ?? [],
+    );
   }
 
   /**
@@ -144,9 +178,46 @@ export class Connector {
   ): Promise<OperationOutcome> {
     const operation = this.requireOperation(type, name);
     const label = `${type}.${name}`;
-    const rendered = await renderRequest(operation, input, options.extraQuery, options.pathOverride);
+    const names = lookupsOf(operation, options);
+    // Lookups first: a request whose lookup fails is never sent with a value missing.
+    const bindings =
+      names.length === 0 ? undefined : { lookups: await this.lookups.valuesOf(context, names) };
+    const rendered = await renderRequest(
+      operation,
+      input,
+      options.extraQuery,
+      options.pathOverride,
+      bindings,
+    );
     const request = options.link ? followLink(rendered, options.link, this.client.baseUrl, label) : rendered;
     const rules = [...this.resource(type).errors, ...this.mapping.errors];
+    return this.send(context, operation, request, rules, { resourceType: type, name });
+  }
+
+  /** A lookup's call: its answer through the app-wide error rules, its value read by `value`. */
+  private async fetchLookup(lookup: CompiledLookup, context: RequestContext): Promise<unknown> {
+    const request = await renderRequest(lookup.operation, {});
+    const { response } = await this.send(context, lookup.operation, request, this.mapping.errors, {
+      resourceType: 'app',
+      name: lookup.operation.name,
+    });
+    if (response.unparsable)
+      throw scimErrors.badGateway(`The app answered ${lookup.operation.name} with a body that is not JSON`);
+    return lookup.value.evaluate(response.body, { status: response.status, headers: response.headers });
+  }
+
+  /**
+   * Sends a rendered request, retried where that is safe, all within the request's deadline;
+   * every attempt is reported to the observer and to the request's own.
+   */
+  private async send(
+    context: RequestContext,
+    operation: CompiledOperation,
+    request: UpstreamRequest,
+    rules: CompiledErrorRule[],
+    caller: { resourceType: ResourceTypeName | 'app'; name: string },
+  ): Promise<OperationOutcome> {
+    const label = caller.resourceType === 'app' ? caller.name : `${caller.resourceType}.${caller.name}`;
     const policy = this.resilience.retry;
     for (let attempt = 1; ; attempt++) {
       const timeLeft = remainingMs(context) - policy.reserveMs;
@@ -177,8 +248,8 @@ export class Connector {
         failure = transportFailure(error, request.method, request.path);
       } finally {
         const event: UpstreamCallEvent = {
-          resourceType: type,
-          operation: name,
+          resourceType: caller.resourceType,
+          operation: caller.name,
           status,
           durationMs: performance.now() - started,
           attempt,
@@ -285,14 +356,22 @@ export class Connector {
   }
 
   private requireOperation(type: ResourceTypeName, name: CallName): CompiledOperation {
+    const followUp = followUpOf(name);
     const [parent, subRead] = name.split('.') as [OperationName, string | undefined];
-    const operation =
-      subRead === undefined
+    const operation = followUp
+      ? this.operation(type, followUp.parent)?.followUps[followUp.index]
+      : subRead === undefined
         ? this.operation(type, parent)
         : this.operation(type, parent)?.subReads.find((s) => s.field === subRead)?.operation;
     if (!operation) throw scimErrors.notImplemented(`The mapping declares no ${name} operation for ${type}`);
     return operation;
   }
+}
+
+/** The lookups a call's own expressions and a push-down's parameters use, each once. */
+function lookupsOf(operation: CompiledOperation, options: CallOptions): readonly string[] {
+  if (!options.lookups?.length) return operation.lookups;
+  return [...new Set([...operation.lookups, ...options.lookups])];
 }
 
 /** A total as the app reports it: a number, or its text (headers: `X-Total-Count: 42`). */

@@ -6,6 +6,7 @@ import type {
   CompiledFilterPushdown,
   CompiledResourceMapping,
   IdSource,
+  OperationName,
   ResourceTypeName,
 } from '../mapping/mapping-types.js';
 import { formatAttrPath, parseAttrPath } from '../scim/attr-path.js';
@@ -309,8 +310,7 @@ export class ResourceGateway implements AppGateway {
     if (!pushdown) return undefined;
     // A value that cannot stand in a path segment names no record.
     if (pushdown.path?.includes('{value}') && /^\.+$/.test(String(value))) return [];
-    const options: CallOptions = { extraQuery: pushdown.query };
-    if (pushdown.path) options.pathOverride = pushdown.path;
+    const options = pushdownOptions(pushdown);
     try {
       return unprotected(await this.scan(context, needs, { value }, options));
     } catch (error) {
@@ -407,8 +407,7 @@ export class ResourceGateway implements AppGateway {
     const pushdown = path === undefined ? undefined : this.pushdownFor(path);
     if (!pushdown || value === undefined)
       return { call: { operation: 'list', input }, options: {}, searched: false };
-    const options: CallOptions = { extraQuery: pushdown.query };
-    if (pushdown.path) options.pathOverride = pushdown.path;
+    const options = pushdownOptions(pushdown);
     return { call: { operation: 'list', input: { ...input, value } }, options, searched: true };
   }
 
@@ -501,21 +500,52 @@ export class ResourceGateway implements AppGateway {
     return { addMembers: add, removeMembers: remove };
   }
 
-  /** The calls of a plan, in order, as `dry-run` shows them. */
+  /**
+   * The calls of a plan, in order, as `dry-run` shows them: each operation followed by its
+   * follow-up calls (`then`).
+   */
   plannedCalls(appId: string, plan: ChangePlan, current?: AppView): PlannedCall[] {
     const calls: PlannedCall[] = [];
     if (plan.update) {
       const input: RenderInput = { appId, app: plan.update.app, scim: plan.update.scim };
       if (current) input.current = current.record;
-      calls.push({ operation: 'update', input });
+      calls.push(...this.withFollowUps('update', input));
     }
     if (plan.active !== undefined)
-      calls.push({ operation: plan.active ? 'activate' : 'deactivate', input: { appId } });
+      calls.push(...this.withFollowUps(plan.active ? 'activate' : 'deactivate', { appId }));
     for (const member of plan.addMembers)
-      calls.push({ operation: 'addMember', input: { appId, ...this.memberInput(member) } });
+      calls.push(...this.withFollowUps('addMember', { appId, ...this.memberInput(member) }));
     for (const member of plan.removeMembers)
-      calls.push({ operation: 'removeMember', input: { appId, ...this.memberInput(member) } });
+      calls.push(...this.withFollowUps('removeMember', { appId, ...this.memberInput(member) }));
     return calls;
+  }
+
+  /** The calls a DELETE makes, as `dry-run` shows them. */
+  removeCalls(appId: string): PlannedCall[] {
+    return this.withFollowUps('delete', { appId });
+  }
+
+  /** An operation's call, then its follow-up calls, all with the same input. */
+  private withFollowUps(operation: OperationName, input: RenderInput): PlannedCall[] {
+    return [{ operation, input }, ...this.followUpCalls(operation, input)];
+  }
+
+  private followUpCalls(operation: OperationName, input: RenderInput): PlannedCall[] {
+    const followUps = this.mapping.operations[operation]?.followUps ?? [];
+    return followUps.map((_call, i) => ({ operation: `${operation}.then[${i}]`, input }));
+  }
+
+  /**
+   * For dry-run, which makes no lookup: the lookups a call uses, each shown in the request as
+   * `{lookups.<name>}`, with the call that would get it.
+   */
+  lookupNote(call: PlannedCall, options: CallOptions = {}): string {
+    const lookups = this.connector.lookupsUsedBy(this.type, call.operation, options);
+    const each = lookups.map(
+      ({ name, operation }) =>
+        `{lookups.${name}} is looked up once, with ${operation.method} ${operation.path}, not by dry-run`,
+    );
+    return withNote(' (', each.join('; '), ')');
   }
 
   /** The requests a plan would send (dry-run). */
@@ -542,7 +572,7 @@ export class ResourceGateway implements AppGateway {
       const input: RenderInput = { appId, app: plan.update.app, scim: plan.update.scim };
       if (current) input.current = current.record;
       const outcome = await this.connector.call(context, this.type, 'update', input);
-      calls++;
+      calls += 1 + (await this.runFollowUps(context, 'update', input));
       ({ appId: id, view } = await this.afterUpdate(
         context,
         outcome,
@@ -552,16 +582,48 @@ export class ResourceGateway implements AppGateway {
       ));
     }
     if (plan.active !== undefined) {
-      await this.connector.call(context, this.type, plan.active ? 'activate' : 'deactivate', { appId: id });
-      calls++;
+      const operation = plan.active ? 'activate' : 'deactivate';
+      await this.connector.call(context, this.type, operation, { appId: id });
+      calls += 1 + (await this.runFollowUps(context, operation, { appId: id }));
     }
     calls += await this.changeMembers(context, id, plan.addMembers, 'addMember', fanOut);
     calls += await this.changeMembers(context, id, plan.removeMembers, 'removeMember', fanOut);
     return { appId: id, view, calls };
   }
 
+  /**
+   * Deletes the record, then makes delete's follow-up calls. A 404 to the delete itself passes
+   * through (the service checks whether the record is gone); the follow-ups are then not made.
+   */
   async remove(context: RequestContext, appId: string): Promise<void> {
     await this.connector.call(context, this.type, 'delete', { appId });
+    await this.runFollowUps(context, 'delete', { appId });
+  }
+
+  /**
+   * An operation's follow-up calls (`then`), in order, each only once the one before succeeded;
+   * returns how many were made. Their answers go through the error rules and are otherwise
+   * ignored. A 404 or 409 of one is a failure of the change, never "already so" or "gone": the
+   * main call has just found the record, so it fails the request as the app's fault (502).
+   */
+  private async runFollowUps(
+    context: RequestContext,
+    operation: OperationName,
+    input: RenderInput,
+  ): Promise<number> {
+    const calls = this.followUpCalls(operation, input);
+    for (const call of calls) {
+      try {
+        await this.connector.call(context, this.type, call.operation, call.input);
+      } catch (error) {
+        if (isScimError(error) && (error.status === 404 || error.status === 409) && !isAnsweredFailure(error))
+          throw scimErrors.badGateway(
+            `The app refused ${this.type}.${call.operation} after ${this.type}.${operation} succeeded: ${error.message}`,
+          );
+        throw error;
+      }
+    }
+    return calls.length;
   }
 
   /** The view of an app record (a list item, an answer); without members, its SCIM view has none. */
@@ -660,20 +722,29 @@ export class ResourceGateway implements AppGateway {
     fanOut: number,
   ): Promise<number> {
     let groupExists: Promise<boolean> | undefined;
+    let followUps = 0;
     await mapLimit(members, fanOut, async (member) => {
+      const input: RenderInput = { appId, ...this.memberInput(member) };
       try {
-        await this.connector.call(context, this.type, operation, { appId, ...this.memberInput(member) });
+        await this.connector.call(context, this.type, operation, input);
       } catch (error) {
         // The app's own 409 or 404 means "already so"; a status a rule chose for a failure the
         // app answered with a 2xx does not.
         if (!isScimError(error) || isAnsweredFailure(error)) throw error;
-        if (operation === 'addMember' && error.status === 409) return;
-        if (operation !== 'removeMember' || error.status !== 404) throw error;
-        groupExists ??= this.readIfPresent(context, appId, false).then((view) => view !== undefined);
-        if (!(await groupExists)) throw scimErrors.notFound(`${this.type} ${appId} not found in the app`);
+        const already =
+          (operation === 'addMember' && error.status === 409) ||
+          (operation === 'removeMember' && error.status === 404);
+        if (!already) throw error;
+        if (operation === 'removeMember') {
+          groupExists ??= this.readIfPresent(context, appId, false).then((view) => view !== undefined);
+          if (!(await groupExists)) throw scimErrors.notFound(`${this.type} ${appId} not found in the app`);
+        }
       }
+      // Also after "already so": when a follow-up failed, the IdP's retry meets the membership
+      // already changed, and the follow-ups must still be made.
+      followUps += await this.runFollowUps(context, operation, input);
     });
-    return members.length;
+    return members.length + followUps;
   }
 
   /** A member value as member calls see it: `memberKey` always, `memberAppId` when it is the app id. */
@@ -738,6 +809,14 @@ export class ResourceGateway implements AppGateway {
       return readEach ? this.read(context, await this.appIdOf(record), needs.withMembers) : this.view(record);
     });
   }
+}
+
+/** How a push-down changes the list call: its parameters, its path, the lookups they use. */
+function pushdownOptions(pushdown: CompiledFilterPushdown): CallOptions {
+  const options: CallOptions = { extraQuery: pushdown.query };
+  if (pushdown.path) options.pathOverride = pushdown.path;
+  if (pushdown.lookups.length > 0) options.lookups = pushdown.lookups;
+  return options;
 }
 
 /** `lead` and `note` joined, or nothing when there is no note. */

@@ -20,21 +20,30 @@ export interface RenderInput {
   [name: string]: unknown;
 }
 
-/** Renders an operation into the exact request the app will receive (minus the adapter's credentials). */
+/**
+ * Renders an operation into the exact request the app will receive (minus the adapter's
+ * credentials). `bindings` are the variables its expressions see besides the input (`$lookups`).
+ */
 export async function renderRequest(
   operation: CompiledOperation,
   input: RenderInput,
   extraQuery: Array<[string, Expression]> = [],
   pathOverride?: string,
+  bindings?: Readonly<Record<string, unknown>>,
 ): Promise<UpstreamRequest> {
   const path = fillPath(pathOverride ?? operation.path, input, operation.name);
   // A push-down's parameters replace the call's own of the same name: sent twice, most apps
   // read the first one and match nothing (a silent "no match", and the IdP creates a duplicate).
   const replaced = new Set(extraQuery.map(([name]) => name));
   const own = operation.query.filter(([name]) => !replaced.has(name));
-  const query = [...(await renderPairs(own, input)), ...(await renderPairs(extraQuery, input))];
-  const headers = Object.fromEntries((await renderPairs(operation.headers, input)).map(checkHeader));
-  const body = operation.body ? await operation.body.evaluate(input) : undefined;
+  const query = [
+    ...(await renderPairs(own, input, bindings)),
+    ...(await renderPairs(extraQuery, input, bindings)),
+  ];
+  const headers = Object.fromEntries(
+    (await renderPairs(operation.headers, input, bindings)).map(checkHeader),
+  );
+  const body = operation.body ? await operation.body.evaluate(input, bindings) : undefined;
   return { method: operation.method, path, query, headers, body };
 }
 
@@ -74,10 +83,11 @@ function checkHeader([name, value]: [string, string]): [string, string] {
 async function renderPairs(
   pairs: Array<[string, Expression]>,
   input: RenderInput,
+  bindings: Readonly<Record<string, unknown>> | undefined,
 ): Promise<Array<[string, string]>> {
   const out: Array<[string, string]> = [];
   for (const [name, expression] of pairs) {
-    const value = await expression.evaluate(input);
+    const value = await expression.evaluate(input, bindings);
     if (value === undefined || value === null) continue;
     if (Array.isArray(value)) {
       for (const item of value) out.push([name, scalarToString(item)]);

@@ -1,5 +1,6 @@
 import jsonata from 'jsonata';
 import { compileSubset } from './jsonata-subset.js';
+import { randomSecret } from './random-secret.js';
 
 /** A JSONata expression compiled once at load time. */
 export interface Expression {
@@ -29,6 +30,9 @@ export function compileExpression(source: string): Expression {
     const { message, position } = describeJsonataError(error);
     throw new ExpressionCompileError(message, position);
   }
+  registerFunctions(compiled);
+  // The subset knows only pure built-ins: an expression calling $randomSecret is left to JSONata,
+  // so a random value is never drawn by an evaluation the subset abandons and starts again.
   const subset = compileSubset(compiled.ast());
   return {
     source,
@@ -44,6 +48,16 @@ export function compileExpression(source: string): Expression {
     },
     ast: () => compiled.ast(),
   };
+}
+
+/** Functions the adapter adds to JSONata's own, available to every mapping expression. */
+function registerFunctions(compiled: jsonata.Expression): void {
+  // <n?s?:s>: an optional number (the length) and an optional string (the alphabet), giving a string.
+  compiled.registerFunction(
+    'randomSecret',
+    (length?: number, alphabet?: string) => randomSecret(length, alphabet),
+    '<n?s?:s>',
+  );
 }
 
 /**

@@ -15,6 +15,7 @@ import {
 import {
   type CompiledErrorRule,
   type CompiledFilterPushdown,
+  type CompiledLookup,
   type CompiledMapping,
   type CompiledOperation,
   type CompiledResourceMapping,
@@ -49,6 +50,14 @@ interface RawOperation {
   itemsLack?: string[];
   omits?: Array<'active' | 'members'>;
   keepsRecord?: boolean;
+  then?: RawOperation[];
+}
+interface RawLookup {
+  method?: 'GET';
+  path: string;
+  query?: ExpressionMap;
+  headers?: ExpressionMap;
+  value: string;
 }
 interface RawErrorRule {
   status: number | number[];
@@ -73,6 +82,7 @@ interface RawResource {
 interface RawMapping {
   app: string;
   health?: RawOperation;
+  lookups?: Record<string, RawLookup>;
   errors?: RawErrorRule[];
   resources: Partial<Record<ResourceTypeName, RawResource>>;
 }
@@ -96,13 +106,39 @@ export function loadMapping(file: string, text?: string): CompiledMapping {
 /** Operations whose answer may name the app id of the record they wrote. */
 const NAMES_ITS_ID = new Set(['create', 'update']);
 
+/**
+ * Operations that may have follow-up calls (`then`): the writes to a record that exists. Not
+ * create: when a create's follow-up fails, the IdP's retry takes the new record over as a PUT
+ * instead of creating it again, so its follow-ups would never be repeated.
+ */
+const TAKES_FOLLOW_UPS = new Set(['update', 'delete', 'activate', 'deactivate', 'addMember', 'removeMember']);
+
+/**
+ * The names of the lookups an expression's text uses: `$lookups.owner`, ``$lookups.`a-b` ``;
+ * `$lookups` used any other way (`$lookups[...]`, `$keys($lookups)`) needs them all (`*`). Read
+ * from the text, so a mention inside a string literal counts too: it only costs a lookup.
+ */
+export function usedLookups(source: string): string[] {
+  const names = new Set<string>();
+  for (const match of source.matchAll(/\$lookups\b(?:\.(?:`([^`]+)`|([A-Za-z_][A-Za-z0-9_]*)))?/g)) {
+    const name = match[1] ?? match[2];
+    names.add(name ?? '*');
+  }
+  return [...names];
+}
+
 class MappingCompiler {
   readonly issues: ConfigIssue[] = [];
   readonly warnings: ConfigIssue[] = [];
 
+  /** The lookups the mapping declares, known before any expression that uses them is compiled. */
+  private lookupNames: ReadonlySet<string> = new Set();
+
   constructor(private readonly source: YamlSource) {}
 
   compile(raw: RawMapping): CompiledMapping {
+    this.lookupNames = new Set(Object.keys(raw.lookups ?? {}));
+    const lookups = this.lookups(raw.lookups);
     const resources: CompiledMapping['resources'] = {};
     for (const type of ['User', 'Group'] as const) {
       const resource = raw.resources[type];
@@ -114,8 +150,28 @@ class MappingCompiler {
       app: raw.app,
       health: raw.health ? this.operation('health', raw.health, ['health']) : undefined,
       errors: this.errorRules(raw.errors, ['errors']),
+      lookups,
       resources,
     };
+  }
+
+  private lookups(raw: Record<string, RawLookup> | undefined): Map<string, CompiledLookup> {
+    const lookups = new Map<string, CompiledLookup>();
+    for (const [name, lookup] of Object.entries(raw ?? {})) {
+      const at = ['lookups', name];
+      if (/\{[^}]*\}/.test(lookup.path)) {
+        this.issues.push(
+          this.source.issue(
+            [...at, 'path'],
+            'a lookup is made once for every request: its path has no placeholders',
+            'give the path of one resource, e.g. /api/me',
+          ),
+        );
+      }
+      const operation = this.operation(`lookups.${name}`, { ...lookup, method: 'GET' }, at);
+      lookups.set(name, { name, operation, value: this.expression(lookup.value, [...at, 'value']) });
+    }
+    return lookups;
   }
 
   private resource(type: ResourceTypeName, raw: RawResource): CompiledResourceMapping {
@@ -153,6 +209,7 @@ class MappingCompiler {
       filters.set(attribute.toLowerCase(), {
         query: this.expressionMap(pushdown.query, [...path, 'query']),
         path: pushdown.path,
+        lookups: this.lookupsUsed(Object.values(pushdown.query)),
       });
     }
     const { create, get, list } = operations;
@@ -258,7 +315,22 @@ class MappingCompiler {
       itemsLack: (raw.itemsLack ?? []).map((a) => a.toLowerCase()),
       omits: new Set(raw.omits ?? []),
       keepsRecord: raw.keepsRecord ?? false,
+      followUps: (raw.then ?? []).map((call, i) =>
+        this.operation(`${name}.then[${i}]`, call, [...at, 'then', i]),
+      ),
+      lookups: this.lookupsUsed([
+        ...Object.values(raw.query ?? {}),
+        ...Object.values(raw.headers ?? {}),
+        ...(raw.body === undefined ? [] : [raw.body]),
+      ]),
     };
+  }
+
+  /** The lookups some request expressions use, each once (all of them where one uses `$lookups` whole). */
+  private lookupsUsed(sources: string[]): string[] {
+    const names = new Set(sources.flatMap(usedLookups));
+    if (names.has('*')) return [...this.lookupNames];
+    return [...names].filter((name) => this.lookupNames.has(name));
   }
 
   /** Keys that belong to some operations only (the schema lists them for all). */
@@ -274,6 +346,8 @@ class MappingCompiler {
     if (raw.idFrom !== undefined && !NAMES_ITS_ID.has(name)) misplaced('idFrom', 'create and update');
     if (raw.subReads !== undefined && name !== 'get') misplaced('subReads', 'get');
     if (raw.for !== undefined && !isSubRead) misplaced('for', 'sub-reads');
+    if (raw.then !== undefined && !TAKES_FOLLOW_UPS.has(name))
+      misplaced('then', 'update, delete, activate, deactivate, addMember and removeMember');
     const mode = typeof raw.paging === 'string' ? raw.paging : undefined;
     if ((mode === 'page' || mode === 'offset') && raw.pageSize === undefined) {
       this.issues.push(
@@ -386,6 +460,43 @@ class MappingCompiler {
     }
   }
 
+  /**
+   * `$lookups.<name>` names a declared lookup, and only request expressions use it: they are
+   * rendered after the lookups were made. A lookup's own request and the health call see none
+   * (a lookup made to render a lookup, or a health check that depends on one).
+   */
+  private checkLookups(source: string, at: PathSegment[]): void {
+    const names = usedLookups(source);
+    if (names.length === 0) return;
+    const last = at.at(-1);
+    const parent = at.at(-2);
+    const inRequest = last === 'body' || parent === 'query' || parent === 'headers';
+    if (!inRequest || at[0] === 'health' || at[0] === 'lookups') {
+      this.issues.push(
+        this.source.issue(
+          at,
+          'only the query, headers and body of operations and the query of filters can use $lookups',
+          at[0] === 'lookups'
+            ? 'a lookup cannot use another lookup: give the value itself'
+            : 'move the value into a request expression',
+        ),
+      );
+      return;
+    }
+    for (const name of names.filter((n) => n !== '*' && !this.lookupNames.has(n))) {
+      const declared = [...this.lookupNames];
+      this.issues.push(
+        this.source.issue(
+          at,
+          `$lookups.${name}: the mapping declares no lookup ${name}`,
+          declared.length > 0
+            ? `use one of ${declared.map((d) => `$lookups.${d}`).join(', ')}, or declare lookups.${name}`
+            : `declare lookups.${name} at the top of the mapping`,
+        ),
+      );
+    }
+  }
+
   private errorRules(rules: RawErrorRule[] | undefined, at: PathSegment[]): CompiledErrorRule[] {
     return (rules ?? []).map((rule, i) => ({
       statuses: new Set(Array.isArray(rule.status) ? rule.status : [rule.status]),
@@ -405,6 +516,7 @@ class MappingCompiler {
   }
 
   private expression(source: string, at: PathSegment[]): Expression {
+    this.checkLookups(source, at);
     try {
       return withFailureMeaning(compileExpression(source), at);
     } catch (error) {

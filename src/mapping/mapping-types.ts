@@ -64,6 +64,25 @@ export interface CompiledOperation {
   omits: ReadonlySet<'active' | 'members'>;
   /** delete only: the app keeps the record (disables it), so the adapter keeps a tombstone. */
   keepsRecord: boolean;
+  /**
+   * Writes other than create: further calls made after this one, in order, with the same request
+   * context (`then`); each only after the one before it succeeded. Named `<operation>.then[i]`.
+   */
+  followUps: CompiledOperation[];
+  /** Names of the `lookups` its query, headers and body use (`$lookups.<name>`). */
+  lookups: readonly string[];
+}
+
+/**
+ * A value the adapter asks the app for once and keeps (`lookups.<name>`): the id of the account it
+ * works as, a default role's id. Request expressions see it as `$lookups.<name>`.
+ */
+export interface CompiledLookup {
+  name: string;
+  /** The GET that answers it (`lookups.<name>`). */
+  operation: CompiledOperation;
+  /** Reads the value out of the answer's body (`$status` and `$headers` bound). */
+  value: Expression;
 }
 
 export interface CompiledErrorRule {
@@ -77,6 +96,8 @@ export interface CompiledErrorRule {
 export interface CompiledFilterPushdown {
   query: Array<[string, Expression]>;
   path: string | undefined;
+  /** Names of the `lookups` its query uses. */
+  lookups: readonly string[];
 }
 
 export type ResourceTypeName = 'User' | 'Group';
@@ -117,5 +138,7 @@ export interface CompiledMapping {
   app: string;
   health: CompiledOperation | undefined;
   errors: CompiledErrorRule[];
+  /** Keyed by name. */
+  lookups: ReadonlyMap<string, CompiledLookup>;
   resources: Partial<Record<ResourceTypeName, CompiledResourceMapping>>;
 }

@@ -59,7 +59,7 @@ export async function planCalls(
   const gateway = new ResourceGateway(connector, type);
   const schema = schemaFor(type, resource.enterpriseExtension);
   const rendered = async (call: GatewayCall, options: CallOptions = {}, note = ''): Promise<PlannedCall> => ({
-    label: `${type}.${call.operation}${note}`,
+    label: `${type}.${call.operation}${note}${gateway.lookupNote(call, options)}`,
     request: await gateway.render(call, options),
   });
   const method = input.method.toUpperCase();
@@ -81,7 +81,8 @@ export async function planCalls(
     const reads = gateway.readCalls(appId, !/excludedAttributes=[^&]*members/i.test(url.search));
     return Promise.all(reads.map(({ call, note }) => rendered(call, {}, note)));
   }
-  if (method === 'DELETE') return [await rendered({ operation: 'delete', input: { appId } })];
+  if (method === 'DELETE' && appId !== undefined)
+    return Promise.all(gateway.removeCalls(appId).map((call) => rendered(call)));
   if (method === 'POST' && appId === undefined) {
     const { call, followUp } = await gateway.planCreate(validateResource(input.body, schema, 'create'));
     const follow = gateway.plannedCalls('{new id}', followUp);

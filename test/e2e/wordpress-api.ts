@@ -106,9 +106,12 @@ export class WordPressApi {
     await this.call('DELETE', `/users/${id}?force=true&reassign=${admin.id}`);
   }
 
-  /** A new application password of the user (as its own Users → Profile page would make one). */
-  async createApplicationPassword(id: number): Promise<string> {
-    const { status, body } = await this.call('POST', `/users/${id}/application-passwords`, { name: 'e2e' });
+  /**
+   * A new application password of the user (as its own Users → Profile page would make one);
+   * WordPress wants each of a user's names unique.
+   */
+  async createApplicationPassword(id: number, name = 'e2e'): Promise<string> {
+    const { status, body } = await this.call('POST', `/users/${id}/application-passwords`, { name });
     if (status !== 201)
       throw new Error(`POST application-passwords answered ${status}: ${JSON.stringify(body)}`);
     return (body as { password: string }).password;

@@ -227,12 +227,19 @@ suite('WordPress 6.1 end to end', () => {
       });
     });
 
-    it('disables the user: no role, a new random password, its browser sessions ended', async () => {
-      // The user's ways in, made as WordPress makes them: a password and a browser session.
+    it('disables the user: no role, a new random password, its browser sessions ended, its application passwords revoked', async () => {
+      // The user's ways in, made as WordPress makes them: a password, a browser session and
+      // application passwords (from its own profile page).
       await wordpress.updateUser(wpId, { password: knownPassword });
       session = await wordpress.logIn(userName, knownPassword);
       expect(session).toBeDefined();
       expect(await wordpress.sessionSignedIn(session ?? '')).toBe(true);
+      const appPasswords = [
+        await wordpress.createApplicationPassword(wpId, 'mail client'),
+        await wordpress.createApplicationPassword(wpId, 'backup script'),
+      ];
+      for (const appPassword of appPasswords)
+        expect(await wordpress.applicationPasswordWorks(userName, appPassword)).toBe(200);
 
       const answer = await scim().request('PATCH', `/Users/${userId}`, patchOp(...dialect.setActive(false)));
       expectStatus(answer, 200, 204);
@@ -240,17 +247,11 @@ suite('WordPress 6.1 end to end', () => {
       expect((await wordpress.user(wpId))?.roles).toEqual([]);
       expect(await wordpress.logIn(userName, knownPassword)).toBeUndefined();
       expect(await wordpress.sessionSignedIn(session ?? '')).toBe(false);
+      for (const appPassword of appPasswords)
+        expect(await wordpress.applicationPasswordWorks(userName, appPassword)).toBe(401);
       // Entra looks users up before every change: a disabled user must not look absent.
       expect(await lookUp(userName)).toMatchObject([{ id: userId, active: false }]);
       expect((await scim().request('GET', `/Users/${userId}`)).body).toMatchObject({ active: false });
-    });
-
-    it('leaves the application passwords the user made: revoking them is a call of its own', async () => {
-      const appPassword = await wordpress.createApplicationPassword(wpId);
-      expect(await wordpress.applicationPasswordWorks(userName, appPassword)).toBe(200);
-      // What an administrator does by hand after the disable (mappings/wordpress.yaml says so).
-      await wordpress.call('DELETE', `/users/${wpId}/application-passwords`);
-      expect(await wordpress.applicationPasswordWorks(userName, appPassword)).toBe(401);
     });
 
     it('enables the user again as a subscriber; the old password stays refused', async () => {
@@ -273,7 +274,7 @@ suite('WordPress 6.1 end to end', () => {
       expect((await scim().request('GET', `/Users/${userId}`)).body).toMatchObject({ userName });
     });
 
-    it("deletes the user, giving its posts to the adapter's administrator", async () => {
+    it('deletes the user, giving its posts to the account the adapter works as (looked up, not configured)', async () => {
       const post = await wordpress.createPost(wpId);
       expect((await scim().request('DELETE', `/Users/${userId}`)).status).toBe(204);
       expect(await wordpress.user(wpId)).toBeUndefined();

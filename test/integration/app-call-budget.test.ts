@@ -12,7 +12,7 @@
  * And `dry-run` plans exactly the calls the service makes for the same request.
  */
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -188,6 +188,59 @@ describe('the demo mapping (update answers the record; dedicated active and memb
       await patch(sc, `/Users/${user.id}`, ...operations);
       expect(plannedCalls).toEqual(trace(sc));
       expect(plannedCalls).toHaveLength(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a deactivate with a follow-up call (then)', () => {
+  let sc: Sidecar;
+  let mappingText: string;
+  beforeAll(async () => {
+    const text = demoMappingText();
+    const deactivate = '        path: /api/accounts/{appId}/disable\n';
+    if (!text.includes(deactivate)) throw new Error('mappings/demo.yaml changed shape');
+    // A leaver's department is cleared in the app too, with the lenient partial update.
+    const followUp =
+      '        then:\n          - { method: PATCH, path: \'/api/accounts/{appId}\', body: \'{ "account": { "department": null } }\' }\n';
+    mappingText = text.replace(deactivate, deactivate + followUp);
+    sc = await startDemoSidecar({ clientProfile: 'entra', mappingText });
+  });
+  afterAll(async () => {
+    await sc.close();
+  });
+
+  it('PATCH active=false: one read, the disable call, its follow-up; dry-run plans the same calls', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'budget-follow-up-'));
+    try {
+      const { user, appId } = await createUser(sc, 'budget-leaver@contoso.test');
+      sc.demo.store.updateAccountFields(appId, { department: 'Sales' });
+      const operations = [{ op: 'Replace', path: 'active', value: 'False' }];
+      const config = writeCliConfig(dir, sc.demo.url);
+      writeFileSync(join(dir, 'mapping.yaml'), mappingText);
+      writeFileSync(
+        config,
+        readFileSync(config, 'utf8').replace(/^mapping: .*$/m, `mapping: ${join(dir, 'mapping.yaml')}`),
+      );
+      const planned = await dryRun(config, {
+        method: 'PATCH',
+        path: `/Users/${appId}`,
+        body: patchOp(...operations),
+      });
+      const plannedCalls = [...planned.matchAll(/^(GET|POST|PUT|PATCH|DELETE) \S+?(\/api\/\S*)$/gm)].map(
+        (m) => `${m[1]} ${m[2]}`,
+      );
+
+      await reset(sc);
+      await patch(sc, `/Users/${user.id}`, ...operations);
+      expect(trace(sc)).toEqual([
+        `GET /api/accounts/${appId}`,
+        `POST /api/accounts/${appId}/disable`,
+        `PATCH /api/accounts/${appId}`,
+      ]);
+      expect(plannedCalls).toEqual(trace(sc));
+      expect(sc.demo.store.getAccount(appId)).toMatchObject({ enabled: false, department: null });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -431,6 +431,61 @@ describe('recipe soft-and-hard-delete.yaml: PATCH active=false disables, DELETE 
   });
 });
 
+describe('recipe disable-in-two-calls.yaml: the disable call, then a follow-up clearing the department', () => {
+  const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+  const leaver = (userName: string) => entraUser(userName, { [ENTERPRISE]: { department: 'Sales' } });
+
+  it('PATCH active=false: the disable call, then the follow-up; both show in the app', async () => {
+    const sc = await startRecipe('disable-in-two-calls.yaml');
+    try {
+      const user = await createUser(sc, leaver('two-calls@contoso.com'));
+      const appId = await appIdOf(sc, 'User', user.id);
+      expect(sc.demo.store.getAccount(appId)).toMatchObject({ enabled: true, department: 'Sales' });
+      sc.calls.length = 0;
+      await entraPatch(sc, `/Users/${user.id}`, { op: 'Replace', path: 'active', value: 'False' });
+      expect(trace(sc.calls)).toEqual([
+        `GET /api/accounts/${appId}`,
+        `POST /api/accounts/${appId}/disable`,
+        `PATCH /api/accounts/${appId}`,
+      ]);
+      expect(sc.demo.store.getAccount(appId)).toMatchObject({ enabled: false, department: null });
+      // Enabling is the one call: the department is the IdP's to send again.
+      sc.calls.length = 0;
+      await entraPatch(sc, `/Users/${user.id}`, { op: 'Replace', path: 'active', value: 'True' });
+      expect(trace(sc.calls)).toEqual([`GET /api/accounts/${appId}`, `POST /api/accounts/${appId}/enable`]);
+    } finally {
+      await sc.close();
+    }
+  });
+
+  it("a follow-up the app refuses in a 200 fails the PATCH with the rule's error; the retry repeats nothing", async () => {
+    // A variant whose follow-up sends a value the app refuses.
+    const text = recipeText('disable-in-two-calls.yaml').replace(
+      '{ "account": { "department": null } }',
+      '{ "account": { "department": null, "email": 42 } }',
+    );
+    const sc = await startRecipe('disable-in-two-calls.yaml', text);
+    try {
+      const user = await createUser(sc, leaver('refused@contoso.com'));
+      const appId = await appIdOf(sc, 'User', user.id);
+      const before = await sc.idMap.get('User', user.id);
+      const res = await sc.scim('PATCH', `/Users/${user.id}`, {
+        body: patchOp({ op: 'Replace', path: 'active', value: 'False' }),
+      });
+      expect(res.status, res.text).toBe(502);
+      expect(res.error().detail).toMatch(/^The app did not clear the leaver's department: /);
+      expect(await sc.idMap.get('User', user.id)).toEqual(before);
+      // The disable itself was made: the IdP's retry finds the account disabled and sends nothing.
+      expect(sc.demo.store.getAccount(appId)?.enabled).toBe(false);
+      sc.calls.length = 0;
+      await entraPatch(sc, `/Users/${user.id}`, { op: 'Replace', path: 'active', value: 'False' });
+      expect(trace(sc.calls)).toEqual([`GET /api/accounts/${appId}`]);
+    } finally {
+      await sc.close();
+    }
+  });
+});
+
 describe('recipe delete-disables.yaml: DELETE only disables the account', () => {
   let sc: RecipeSidecar;
   beforeAll(async () => {

@@ -40,6 +40,8 @@ function operation(spec: OperationSpec): CompiledOperation {
     itemsLack: [],
     omits: new Set(),
     keepsRecord: false,
+    followUps: [],
+    lookups: [],
   };
 }
 

@@ -177,12 +177,22 @@ describe('mappings/wordpress.yaml: writing users', () => {
     expect(await body('other@contoso.com')).toEqual({ username: 'other@contoso.com', first_name: 'J' });
   });
 
-  it('disables by removing every role and setting a new random password; enables as subscriber', async () => {
+  it('disables by removing every role and setting a new random password, then revoking application passwords; enables as subscriber', async () => {
     expect(operation('update').omits).toEqual(new Set(['active']));
     expect(operation('create').omits).toEqual(new Set(['active']));
     const off = await renderRequest(operation('deactivate'), { appId: '2' });
     expect(off).toMatchObject({ method: 'POST', path: '/wp-json/wp/v2/users/2', body: { roles: [] } });
     expect((off.body as { password: string }).password).toMatch(/^[A-Za-z0-9]{24}$/);
+    const [revoke, ...more] = operation('deactivate').followUps;
+    expect(more).toEqual([]);
+    expect(revoke).toMatchObject({ retry: true });
+    if (!revoke) throw new Error('deactivate has no follow-up');
+    expect(await renderRequest(revoke, { appId: '2' })).toMatchObject({
+      method: 'DELETE',
+      path: '/wp-json/wp/v2/users/2/application-passwords',
+      query: [],
+      body: undefined,
+    });
     expect(await renderRequest(operation('activate'), { appId: '2' })).toMatchObject({
       method: 'POST',
       path: '/wp-json/wp/v2/users/2',
@@ -190,10 +200,19 @@ describe('mappings/wordpress.yaml: writing users', () => {
     });
   });
 
-  it('deletes for good, giving the posts to another user', async () => {
-    const request = await renderRequest(operation('delete'), { appId: '2' });
+  it("deletes for good, giving the posts to the adapter's own account, looked up once", async () => {
+    const owner = mapping.lookups.get('owner');
+    expect(owner?.operation).toMatchObject({ method: 'GET', path: '/wp-json/wp/v2/users/me' });
+    if (!owner) throw new Error('wordpress.yaml has no owner lookup');
+    expect(query(await renderRequest(owner.operation, {}))).toEqual({ context: 'edit', _fields: 'id' });
+    expect(await owner.value.evaluate({ id: 1 })).toBe(1);
+
+    expect(operation('delete').lookups).toEqual(['owner']);
+    const request = await renderRequest(operation('delete'), { appId: '2' }, [], undefined, {
+      lookups: { owner: 5 },
+    });
     expect(request).toMatchObject({ method: 'DELETE', path: '/wp-json/wp/v2/users/2' });
-    expect(query(request)).toMatchObject({ force: 'true', reassign: expect.stringMatching(/^\d+$/) });
+    expect(query(request)).toMatchObject({ force: 'true', reassign: '5' });
   });
 });
 
@@ -289,7 +308,10 @@ describe('mappings/wordpress.yaml: errors', () => {
         },
         'User.delete',
       ),
-    ).toMatchObject({ status: 502, message: expect.stringContaining('operations.delete.query.reassign') });
+    ).toMatchObject({
+      status: 502,
+      message: expect.stringMatching(/operations\.delete\.query\.reassign.*lookups\.owner.*Invalid user ID/),
+    });
   });
 
   it('answers a PHP crash with 502, without its HTML', async () => {
