@@ -54,6 +54,12 @@ export interface IdMapEntry {
    * record that comes back after an outage keeps its identity.
    */
   missingSince?: string;
+  /**
+   * A dedicated activate (true) or deactivate (false) that did not finish: the call or one of
+   * its follow-ups failed. The next write asking for that state makes it again, follow-ups and
+   * all, although the app may already show the state (its main call succeeded).
+   */
+  pendingActive?: boolean;
   /** ISO 8601; the app may have no timestamps of its own. */
   created: string;
   lastModified: string;

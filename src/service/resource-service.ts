@@ -211,7 +211,10 @@ export class ResourceService {
     // have all succeeded the entry is marked incomplete, so a client resending the POST after a
     // failure takes the record over instead of meeting a 409 forever.
     const followsUp = followUp.active !== undefined || followUp.addMembers.length > 0;
-    await this.claim(followsUp ? { ...entry, incomplete: true } : entry);
+    // A disable among them is noted as pending too: if it fails after the app applied it, the
+    // client's resent POST takes the record over and must make it again, follow-ups and all.
+    const pending = followUp.active === undefined ? {} : { pendingActive: followUp.active };
+    await this.claim(followsUp ? { ...entry, incomplete: true, ...pending } : entry);
     if (followsUp) {
       await this.gateway.run(context, view.appId, followUp, view, this.deps.limits.fanOut);
       await this.deps.idMap.put(entry);
@@ -225,7 +228,7 @@ export class ResourceService {
     return this.respond(presented, options);
   }
 
-  /** The patched state, or undefined when the operations change nothing. */
+  /** The patched state, or undefined when the operations change nothing and nothing is pending. */
   private patched(current: PresentedResource, operations: PatchOperation[]): ScimResource | undefined {
     // With its id, so a path-less replace that echoes the id (Okta's group PATCH) changes nothing
     // there instead of failing as a write to a read-only attribute.
@@ -234,7 +237,9 @@ export class ResourceService {
       operations,
       this.schema,
     );
-    return changed ? validateResource(resource, this.schema, 'replace') : undefined;
+    // An unfinished (de)activation is made again even when the PATCH changes nothing.
+    if (!changed && current.entry.pendingActive === undefined) return undefined;
+    return validateResource(resource, this.schema, 'replace');
   }
 
   /**
@@ -312,7 +317,16 @@ export class ResourceService {
       throw scimErrors.internal(`The current state of ${this.type} ${current.entry.scimId} was not read`);
     const nextInput = await this.codec.withAppMembers(next, context);
     const plan = await this.gateway.planChange(view, nextInput);
-    const outcome = await this.gateway.run(context, view.appId, plan, view, this.deps.limits.fanOut);
+    const pending = current.entry.pendingActive;
+    if (pending !== undefined && plan.active === undefined && nextInput.active === pending)
+      plan.active = pending;
+    let outcome: ChangeOutcome;
+    try {
+      outcome = await this.gateway.run(context, view.appId, plan, view, this.deps.limits.fanOut);
+    } catch (error) {
+      if (plan.active !== undefined) await this.markPendingActive(current.entry, plan.active);
+      throw error;
+    }
     const after = this.stateAfter(view, nextInput, plan, outcome);
     const entry: IdMapEntry = {
       ...current.entry,
@@ -320,6 +334,7 @@ export class ResourceService {
       lastModified: this.now(),
       version: current.entry.version + 1,
     };
+    delete entry.pendingActive;
     this.keepClientValues(entry, next, after);
     const displays = this.codec.memberDisplays(next);
     if (displays) entry.memberDisplays = displays;
@@ -334,6 +349,23 @@ export class ResourceService {
       fromApp: after.exact,
       context,
     });
+  }
+
+  /**
+   * A failed plan may have left the app (de)activated without the follow-ups of that call: the
+   * app then shows the state asked for, and the IdP's retry would plan nothing. Best effort: the
+   * request fails with the app's error either way.
+   */
+  private async markPendingActive(entry: IdMapEntry, active: boolean): Promise<void> {
+    if (entry.pendingActive === active) return;
+    try {
+      await this.deps.idMap.put({ ...entry, pendingActive: active });
+    } catch (error) {
+      this.deps.log.warn(
+        { err: error, resourceType: this.type },
+        'could not note an unfinished (de)activation',
+      );
+    }
   }
 
   /**

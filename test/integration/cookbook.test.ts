@@ -458,7 +458,7 @@ describe('recipe disable-in-two-calls.yaml: the disable call, then a follow-up c
     }
   });
 
-  it("a follow-up the app refuses in a 200 fails the PATCH with the rule's error; the retry repeats nothing", async () => {
+  it("a follow-up the app refuses in a 200 fails the PATCH with the rule's error; the retry makes the disable again", async () => {
     // A variant whose follow-up sends a value the app refuses.
     const text = recipeText('disable-in-two-calls.yaml').replace(
       '{ "account": { "department": null } }',
@@ -474,12 +474,20 @@ describe('recipe disable-in-two-calls.yaml: the disable call, then a follow-up c
       });
       expect(res.status, res.text).toBe(502);
       expect(res.error().detail).toMatch(/^The app did not clear the leaver's department: /);
-      expect(await sc.idMap.get('User', user.id)).toEqual(before);
-      // The disable itself was made: the IdP's retry finds the account disabled and sends nothing.
+      expect(await sc.idMap.get('User', user.id)).toEqual({ ...before, pendingActive: false });
+      // The disable itself was made, but not its follow-up: the IdP's retry makes both again
+      // (and fails again, since this variant's follow-up is always refused).
       expect(sc.demo.store.getAccount(appId)?.enabled).toBe(false);
       sc.calls.length = 0;
-      await entraPatch(sc, `/Users/${user.id}`, { op: 'Replace', path: 'active', value: 'False' });
-      expect(trace(sc.calls)).toEqual([`GET /api/accounts/${appId}`]);
+      const retried = await sc.scim('PATCH', `/Users/${user.id}`, {
+        body: patchOp({ op: 'Replace', path: 'active', value: 'False' }),
+      });
+      expect(retried.status, retried.text).toBe(502);
+      expect(trace(sc.calls)).toEqual([
+        `GET /api/accounts/${appId}`,
+        `POST /api/accounts/${appId}/disable`,
+        `PATCH /api/accounts/${appId}`,
+      ]);
     } finally {
       await sc.close();
     }

@@ -168,7 +168,7 @@ describe('follow-up calls, lookups and $randomSecret', () => {
       ]);
     });
 
-    it('fails the request with the translated error when one fails; the rest are not made and nothing is recorded', async () => {
+    it('fails the request with the translated error when one fails; the rest are not made and the disable is noted as unfinished', async () => {
       sc.fake
         .on('DELETE', /\/tokens$/, { status: 500, json: { code: 'token_store_down' } })
         .on('POST', /\/sessions\/revoke$/, { status: 200, json: {} })
@@ -185,7 +185,39 @@ describe('follow-up calls, lookups and $randomSecret', () => {
         `POST /api/users/${appId}/disable`,
         `DELETE /api/users/${appId}/tokens`,
       ]);
-      expect(await sc.idMap.get('User', scimId)).toEqual(before);
+      // Nothing recorded as done: only the unfinished disable is noted, to be made again.
+      expect(await sc.idMap.get('User', scimId)).toEqual({ ...before, pendingActive: false });
+    });
+
+    it('makes a disable whose follow-up failed again, follow-ups and all, when the IdP retries it', async () => {
+      let tokenCalls = 0;
+      sc.fake
+        .on('DELETE', /\/tokens$/, () =>
+          ++tokenCalls === 1 ? { status: 500, json: { code: 'token_store_down' } } : { status: 204 },
+        )
+        .on('POST', /\/sessions\/revoke$/, { status: 200, json: {} })
+        .on('GET', '/api/me', { status: 200, json: { id: 1 } });
+      scriptApp(sc.fake, users);
+      const { scimId, appId } = await provision('frank');
+
+      expect((await disable(scimId)).status).toBe(503);
+      expect(await sc.idMap.get('User', scimId)).toMatchObject({ pendingActive: false });
+      // The app shows the user disabled, but its tokens were not revoked: the retry does it all again.
+      expect(users.get(appId)?.enabled).toBe(false);
+      sc.fake.calls.length = 0;
+      const retried = await disable(scimId);
+      expect(retried.status, retried.text).toBe(204);
+      expect(calls()).toEqual([
+        `GET /api/users/${appId}`,
+        `POST /api/users/${appId}/disable`,
+        `DELETE /api/users/${appId}/tokens`,
+        'GET /api/me',
+        `POST /api/users/${appId}/sessions/revoke`,
+      ]);
+      // Done now: the next disable finds nothing to do.
+      sc.fake.calls.length = 0;
+      expect((await disable(scimId)).status).toBe(204);
+      expect(calls()).toEqual([`GET /api/users/${appId}`]);
     });
 
     it('fails the request when a follow-up is answered 2xx with a failure an error rule matches', async () => {
@@ -200,7 +232,8 @@ describe('follow-up calls, lookups and $randomSecret', () => {
       expect(res.status, res.text).toBe(409);
       expect(res.error()).toMatchObject({ detail: 'The app refused: tokens are locked' });
       expect(calls()).not.toContainEqual(expect.stringMatching(/sessions/));
-      expect(await sc.idMap.get('User', scimId)).toEqual(before);
+      // Nothing recorded as done: only the unfinished disable is noted, to be made again.
+      expect(await sc.idMap.get('User', scimId)).toEqual({ ...before, pendingActive: false });
     });
 
     it('answers a follow-up 404 as the app failing (502), not as the user being gone', async () => {
