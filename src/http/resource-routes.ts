@@ -97,12 +97,14 @@ export function registerResourceRoutes(
 
   scope.patch<IdParams>(`${endpoint}/:id`, async (request, reply) => {
     // RFC 7644 §3.5.2 allows 200 with the resource or 204. Entra and Microsoft's test collection
-    // expect 204; the resource is returned when asked for (attributes) and to Okta.
+    // expect 204; the resource is returned when asked for (attributes) and to Okta for Users.
+    // Okta's group updates get 204, as its SCIM 2.0 guide shows them: a group with every member
+    // in the answer would cost each membership change a read of the whole group.
     const base = readOptions(request);
     const representation =
       base.attributes !== undefined ||
       base.excludedAttributes !== undefined ||
-      clientProfile(request) === 'okta';
+      (service.type === 'User' && clientProfile(request) === 'okta');
     const options = { ...base, representation };
     const context = requestContextOf(request);
     const { id } = request.params;

@@ -19,6 +19,14 @@ export interface PresentedResource {
 
 /** Loops over members yield to the event loop this often, so one big group stalls no other request. */
 const YIELD_EVERY = 1_000;
+
+/**
+ * Most member display texts a group's id map entry keeps. The entry is written whole on every
+ * member change, so without a bound each add to a big group (Okta sends every member with its
+ * display) would write more than the last. Members past it are answered without `display`,
+ * which RFC 7643 makes optional; apps whose records name their members map it in toScim.
+ */
+export const MAX_MEMBER_DISPLAYS = 200;
 /** Unknown member ids named in one warning line, at most. */
 const MEMBERS_NAMED_IN_A_WARNING = 5;
 
@@ -243,17 +251,25 @@ export class ResourceCodec {
     return keys;
   }
 
-  /** The member display texts a client sent (`display`, or `displayName` as some send), by SCIM id. */
+  /**
+   * The member display texts a client sent (`display`, or `displayName` as some send), by SCIM
+   * id: the first {@link MAX_MEMBER_DISPLAYS} of them.
+   */
   memberDisplays(resource: ScimResource): Record<string, string> | undefined {
     if (!Array.isArray(resource.members)) return undefined;
     const displays: Record<string, string> = {};
+    let kept = 0;
     for (const member of resource.members) {
+      if (kept >= MAX_MEMBER_DISPLAYS) break;
       if (!isPlainObject(member)) continue;
       const text = member.display ?? member.displayName;
       const id = memberValue(member);
-      if (id !== undefined && typeof text === 'string') displays[id] = text;
+      if (id !== undefined && typeof text === 'string' && displays[id] === undefined) {
+        displays[id] = text;
+        kept++;
+      }
     }
-    return Object.keys(displays).length > 0 ? displays : undefined;
+    return kept > 0 ? displays : undefined;
   }
 
   /**

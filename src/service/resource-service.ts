@@ -17,7 +17,7 @@ import type { ScimResource } from '../scim/schema-types.js';
 import { validateResource } from '../scim/validate-resource.js';
 import { matchesEntityTag } from './preconditions.js';
 import { RecordReader } from './record-reader.js';
-import { type PresentedResource, ResourceCodec } from './resource-codec.js';
+import { MAX_MEMBER_DISPLAYS, type PresentedResource, ResourceCodec } from './resource-codec.js';
 import { type ListResult, type QueryRequest, ResourceQuery } from './resource-query.js';
 import { buildResponse, versionsOf } from './response.js';
 import { droppedAttributes, droppedByPatch, type RoundTripSchemas, withoutDropped } from './round-trip.js';
@@ -292,10 +292,21 @@ export class ResourceService {
     if (outcome.appId !== entry.appId) updated.appId = outcome.appId;
     if (next) this.keepClientValues(updated, next, this.stateAfter(current?.view, next, plan, outcome));
     const displays = { ...updated.memberDisplays };
-    for (const member of changes.add)
-      if (member.display !== undefined) displays[member.value] = member.display;
-    for (const removed of changes.remove) delete displays[removed];
-    if (Object.keys(displays).length > 0) updated.memberDisplays = displays;
+    let kept = Object.keys(displays).length;
+    for (const removed of changes.remove) {
+      if (displays[removed] === undefined) continue;
+      delete displays[removed];
+      kept--;
+    }
+    for (const member of changes.add) {
+      if (member.display === undefined) continue;
+      if (displays[member.value] !== undefined) displays[member.value] = member.display;
+      else if (kept < MAX_MEMBER_DISPLAYS) {
+        displays[member.value] = member.display;
+        kept++;
+      }
+    }
+    if (kept > 0) updated.memberDisplays = displays;
     else delete updated.memberDisplays;
     if (updated.appId === entry.appId) return this.deps.idMap.stage(updated);
     await this.claim(updated);

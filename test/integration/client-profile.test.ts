@@ -38,4 +38,23 @@ describe('server.clientProfile', () => {
   it('entra: even an Okta User-Agent gets 204', async () => {
     expect((await patchActive('entra', 'Okta SCIM Client 1.0.0')).status).toBe(204);
   });
+
+  it("okta: a group's member change gets 204, and costs the member call alone", async () => {
+    sc = await startDemoSidecar({ clientProfile: 'okta' });
+    const user = await sc.scim('POST', '/Users', { body: entraUser('okta.member@contoso.com') });
+    const group = await sc.scim('POST', '/Groups', {
+      body: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Okta pushed' },
+    });
+    sc.calls.length = 0;
+    const res = await sc.scim('PATCH', `/Groups/${group.resource().id}`, {
+      headers: { 'user-agent': 'Okta SCIM Client 1.0.0' },
+      body: patchOp({
+        op: 'add',
+        path: 'members',
+        value: [{ value: user.resource().id, display: 'okta.member@contoso.com' }],
+      }),
+    });
+    expect(res.status, res.text).toBe(204);
+    expect(sc.calls.map((call) => call.method)).toEqual(['POST']);
+  });
 });
