@@ -5,31 +5,19 @@
  * optional), and a group of thousands of members costs each add a small, fixed write.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MemoryIdMapStore } from '../../src/idmap/memory-store.js';
-import type { IdMapEntry, IdMapStore, StagedWrite } from '../../src/idmap/types.js';
+import type { IdMapStore } from '../../src/idmap/types.js';
 import { MAX_MEMBER_DISPLAYS } from '../../src/service/resource-codec.js';
+import { DelegatingStore } from '../helpers/delegating-store.js';
 import { type DemoSidecar, GROUP_SCHEMA, patchOp, startDemoSidecar } from '../helpers/sidecar.js';
 
 /** Remembers how many bytes of JSON each write of a Group entry held. */
-class MeasuringStore implements IdMapStore {
+class MeasuringStore extends DelegatingStore {
   readonly groupWrites: number[] = [];
-  constructor(private readonly inner: MemoryIdMapStore) {}
-  write(entry: IdMapEntry): StagedWrite {
-    const put = this.put(entry);
-    return { applied: put, durable: put };
-  }
-  async put(entry: IdMapEntry): Promise<void> {
+
+  override put: IdMapStore['put'] = async (entry) => {
     if (entry.resourceType === 'Group') this.groupWrites.push(JSON.stringify(entry).length);
     await this.inner.put(entry);
-  }
-  get: IdMapStore['get'] = (type, id) => this.inner.get(type, id);
-  findByAppId: IdMapStore['findByAppId'] = (type, id) => this.inner.findByAppId(type, id);
-  findByExternalId: IdMapStore['findByExternalId'] = (type, id) => this.inner.findByExternalId(type, id);
-  resolveAppIds: NonNullable<IdMapStore['resolveAppIds']> = (type, ids) =>
-    this.inner.resolveAppIds(type, ids);
-  delete: IdMapStore['delete'] = (type, id) => this.inner.delete(type, id);
-  size: IdMapStore['size'] = (type) => this.inner.size(type);
-  close: IdMapStore['close'] = () => this.inner.close();
+  };
 }
 
 describe('member displays (Okta)', () => {

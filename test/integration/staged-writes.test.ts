@@ -6,23 +6,20 @@
  * behind one each.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MemoryIdMapStore } from '../../src/idmap/memory-store.js';
 import type { IdMapEntry, IdMapStore, StagedWrite } from '../../src/idmap/types.js';
+import { DelegatingStore } from '../helpers/delegating-store.js';
 import { type DemoSidecar, entraUser, GROUP_SCHEMA, patchOp, startDemoSidecar } from '../helpers/sidecar.js';
 
 /** A store that applies writes at once and makes them durable only when told to. */
-class SlowDiskStore implements IdMapStore {
-  private gate: { open: Promise<void>; release: () => void } | undefined;
+class SlowDiskStore extends DelegatingStore {
+  private gate: Promise<void> | undefined;
 
-  constructor(private readonly inner: MemoryIdMapStore) {}
-
-  /** From now on, writes wait for release() to become durable. */
+  /** From now on, writes wait for the returned function to become durable. */
   holdDurability(): () => void {
     let release = () => {};
-    const open = new Promise<void>((resolve) => {
+    this.gate = new Promise<void>((resolve) => {
       release = resolve;
     });
-    this.gate = { open, release };
     return () => {
       this.gate = undefined;
       release();
@@ -31,20 +28,13 @@ class SlowDiskStore implements IdMapStore {
 
   write(entry: IdMapEntry): StagedWrite {
     const applied = this.inner.put(entry);
-    const gate = this.gate?.open ?? Promise.resolve();
+    const gate = this.gate ?? Promise.resolve();
     return { applied, durable: applied.then(() => gate) };
   }
 
-  async put(entry: IdMapEntry): Promise<void> {
+  override put: IdMapStore['put'] = async (entry) => {
     await this.write(entry).durable;
-  }
-
-  get: IdMapStore['get'] = (type, id) => this.inner.get(type, id);
-  findByAppId: IdMapStore['findByAppId'] = (type, id) => this.inner.findByAppId(type, id);
-  findByExternalId: IdMapStore['findByExternalId'] = (type, id) => this.inner.findByExternalId(type, id);
-  delete: IdMapStore['delete'] = (type, id) => this.inner.delete(type, id);
-  size: IdMapStore['size'] = (type) => this.inner.size(type);
-  close: IdMapStore['close'] = () => this.inner.close();
+  };
 }
 
 describe('a group PATCH and the id map write', () => {
