@@ -83,6 +83,7 @@ const HOME_PAGE = `<!doctype html>
 <ul>
 <li><code>/api/accounts</code></li>
 <li><code>/api/teams</code></li>
+<li><code>/api/directory</code> (the directory's settings)</li>
 <li><a href="/public/hello.txt">/public/hello.txt</a></li>
 </ul>
 </body>
@@ -497,6 +498,13 @@ const ROUTES: Route[] = [
     methods: { GET: () => ({ status: 200, text: 'hello from Acme Directory' }) },
   },
   { pattern: /^\/api\/health$/, methods: { GET: () => ({ status: 200, json: { status: 'ok' } }) } },
+  // Settings the whole directory shares: what a mapping asks for once (a lookup).
+  {
+    pattern: /^\/api\/directory$/,
+    methods: {
+      GET: () => ({ status: 200, json: { name: 'Acme Directory', default_department: 'General' } }),
+    },
+  },
   { pattern: /^\/api\/accounts$/, methods: { GET: listAccounts, POST: createAccount } },
   {
     pattern: /^\/api\/accounts\/(\d{1,15})$/,

@@ -494,6 +494,33 @@ describe('recipe disable-in-two-calls.yaml: the disable call, then a follow-up c
   });
 });
 
+describe("recipe default-department-lookup.yaml: the directory's default department, asked for once", () => {
+  const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+
+  it('asks the app once, with the first create that needs it, and gives the default to users without one', async () => {
+    const sc = await startRecipe('default-department-lookup.yaml');
+    try {
+      const first = await createUser(sc, entraUser('newcomer@contoso.com'));
+      expect(trace(sc.calls)).toEqual(['GET /api/directory', 'POST /api/accounts']);
+      expect(await accountOf(sc, first.id)).toMatchObject({ department: 'General' });
+      expect(first[ENTERPRISE]).toEqual({ department: 'General' });
+
+      sc.calls.length = 0;
+      const second = await createUser(sc, entraUser('second@contoso.com'));
+      const sales = await createUser(
+        sc,
+        entraUser('seller@contoso.com', { [ENTERPRISE]: { department: 'Sales' } }),
+      );
+      // Kept: no second lookup; a department the IdP sends wins.
+      expect(trace(sc.calls)).toEqual(['POST /api/accounts', 'POST /api/accounts']);
+      expect(await accountOf(sc, second.id)).toMatchObject({ department: 'General' });
+      expect(await accountOf(sc, sales.id)).toMatchObject({ department: 'Sales' });
+    } finally {
+      await sc.close();
+    }
+  });
+});
+
 describe('recipe delete-disables.yaml: DELETE only disables the account', () => {
   let sc: RecipeSidecar;
   beforeAll(async () => {
