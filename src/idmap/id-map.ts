@@ -93,7 +93,7 @@ export class IdMap {
     const refs: Array<AppIdRef | undefined> = [];
     for (const appId of appIds) {
       const entry = await this.findByAppId(resourceType, appId);
-      refs.push(entry && { scimId: entry.scimId, deleted: entry.deleted === true });
+      refs.push(entry && appIdRefOf(entry));
     }
     return refs;
   }
@@ -246,6 +246,11 @@ export class IdMap {
     const externalKey = cacheKey(resourceType, entry.externalId);
     if (this.byExternalId.get(externalKey) === scimId) this.byExternalId.delete(externalKey);
   }
+}
+
+/** What a group's member list needs of a user's entry. */
+export function appIdRefOf(entry: IdMapEntry): AppIdRef {
+  return { scimId: entry.scimId, deleted: entry.deleted === true };
 }
 
 function cacheKey(resourceType: ResourceTypeName, id: string): string {

@@ -1,5 +1,5 @@
 import jsonata from 'jsonata';
-import { compileSubset } from './jsonata-subset.js';
+import { compileSubset, type SubsetEvaluator } from './jsonata-subset.js';
 import { randomSecret } from './random-secret.js';
 
 /** A JSONata expression compiled once at load time. */
@@ -36,17 +36,25 @@ export function compileExpression(source: string): Expression {
   const subset = compileSubset(compiled.ast());
   return {
     source,
-    evaluate: async (input, bindings) => {
-      if (subset) {
-        try {
-          return normalise(subset(input, bindings));
-        } catch {
-          // OUTSIDE_SUBSET, or anything unforeseen: JSONata gives the answer (or the error).
-        }
-      }
-      return normalise(await compiled.evaluate(input, bindings));
-    },
+    evaluate: subsetFirst(subset, async (input, bindings) =>
+      normalise(await compiled.evaluate(input, bindings)),
+    ),
     ast: () => compiled.ast(),
+  };
+}
+
+type Evaluate = Expression['evaluate'];
+
+/** Evaluates with the synchronous subset where it can, else with `fallback`. */
+function subsetFirst(subset: SubsetEvaluator | undefined, fallback: Evaluate): Evaluate {
+  if (!subset) return fallback;
+  return async (input, bindings) => {
+    try {
+      return normalise(subset(input, bindings));
+    } catch {
+      // OUTSIDE_SUBSET, or anything unforeseen: JSONata gives the answer (or the error).
+      return fallback(input, bindings);
+    }
   };
 }
 
@@ -72,16 +80,12 @@ export function withoutResultKey(expression: Expression, key: string): Expressio
   if (!subset) return undefined;
   return {
     source: expression.source,
-    evaluate: async (input, bindings) => {
-      try {
-        return normalise(subset(input, bindings));
-      } catch {
-        const full = await expression.evaluate(input, bindings);
-        if (typeof full === 'object' && full !== null && !Array.isArray(full))
-          delete (full as Record<string, unknown>)[key];
-        return full;
-      }
-    },
+    evaluate: subsetFirst(subset, async (input, bindings) => {
+      const full = await expression.evaluate(input, bindings);
+      if (typeof full === 'object' && full !== null && !Array.isArray(full))
+        delete (full as Record<string, unknown>)[key];
+      return full;
+    }),
     ast: () => trimmed,
   };
 }

@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { AppGateway, AppView } from '../connector/gateway.js';
 import type { RequestContext } from '../connector/request-context.js';
+import { appIdRefOf } from '../idmap/id-map.js';
 import type { AppIdRef, IdMapEntry, PreservedValue, ResourceTypeName } from '../idmap/types.js';
 import { jsonEqual } from '../lib/json-equal.js';
 import { isPlainObject } from '../scim/attributes.js';
 import { scimErrors } from '../scim/errors.js';
+import type { MemberChanges } from '../scim/patch/member-changes.js';
 import type { ScimResource } from '../scim/schema-types.js';
 import type { ServiceDeps } from './service-deps.js';
 
@@ -273,6 +275,29 @@ export class ResourceCodec {
   }
 
   /**
+   * The display texts kept after a member-only PATCH: those of removed members dropped, those of
+   * added members kept while fewer than {@link MAX_MEMBER_DISPLAYS} are.
+   */
+  memberDisplaysAfter(
+    kept: Readonly<Record<string, string>> | undefined,
+    changes: MemberChanges,
+  ): Record<string, string> | undefined {
+    const displays = { ...kept };
+    let count = Object.keys(displays).length;
+    for (const removed of changes.remove) {
+      if (displays[removed] === undefined) continue;
+      delete displays[removed];
+      count--;
+    }
+    for (const { value, display } of changes.add) {
+      if (display === undefined || (displays[value] === undefined && count >= MAX_MEMBER_DISPLAYS)) continue;
+      if (displays[value] === undefined) count++;
+      displays[value] = display;
+    }
+    return count > 0 ? displays : undefined;
+  }
+
+  /**
    * Shows the client's value where the app still yields what it derived when the value was
    * written; once the app's value changes on its own, the app wins. A pending value (the write
    * was answered without the record) learns its derived form from the first state read from the
@@ -347,7 +372,7 @@ export class ResourceCodec {
     if (this.gateway.memberKey !== undefined) {
       for (const value of values) {
         const entry = value === undefined ? undefined : await this.entryForKey(value, context);
-        refs.push(entry && { scimId: entry.scimId, deleted: entry.deleted === true });
+        refs.push(entry && appIdRefOf(entry));
       }
       return refs;
     }
@@ -359,8 +384,7 @@ export class ResourceCodec {
       const value = values[i];
       let ref = value === undefined ? undefined : known[i];
       if (value !== undefined && !ref) {
-        const adopted = await this.entryForAppId('User', value);
-        ref = { scimId: adopted.scimId, deleted: adopted.deleted === true };
+        ref = appIdRefOf(await this.entryForAppId('User', value));
       }
       refs.push(ref);
     }

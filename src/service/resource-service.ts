@@ -17,7 +17,7 @@ import type { ScimResource } from '../scim/schema-types.js';
 import { validateResource } from '../scim/validate-resource.js';
 import { matchesEntityTag } from './preconditions.js';
 import { RecordReader } from './record-reader.js';
-import { MAX_MEMBER_DISPLAYS, type PresentedResource, ResourceCodec } from './resource-codec.js';
+import { type PresentedResource, ResourceCodec } from './resource-codec.js';
 import { type ListResult, type QueryRequest, ResourceQuery } from './resource-query.js';
 import { buildResponse, versionsOf } from './response.js';
 import { droppedAttributes, droppedByPatch, type RoundTripSchemas, withoutDropped } from './round-trip.js';
@@ -291,26 +291,10 @@ export class ResourceService {
     };
     if (outcome.appId !== entry.appId) updated.appId = outcome.appId;
     if (next) this.keepClientValues(updated, next, this.stateAfter(current?.view, next, plan, outcome));
-    const displays = { ...updated.memberDisplays };
-    let kept = Object.keys(displays).length;
-    for (const removed of changes.remove) {
-      if (displays[removed] === undefined) continue;
-      delete displays[removed];
-      kept--;
-    }
-    for (const member of changes.add) {
-      if (member.display === undefined) continue;
-      if (displays[member.value] !== undefined) displays[member.value] = member.display;
-      else if (kept < MAX_MEMBER_DISPLAYS) {
-        displays[member.value] = member.display;
-        kept++;
-      }
-    }
-    if (kept > 0) updated.memberDisplays = displays;
+    const displays = this.codec.memberDisplaysAfter(updated.memberDisplays, changes);
+    if (displays) updated.memberDisplays = displays;
     else delete updated.memberDisplays;
-    if (updated.appId === entry.appId) return this.deps.idMap.stage(updated);
-    await this.claim(updated);
-    return { durable: Promise.resolve() };
+    return this.store(updated, entry.appId);
   }
 
   /**
@@ -352,7 +336,7 @@ export class ResourceService {
     else delete entry.memberDisplays;
     const memberKey = after.exact ? this.codec.memberKeyOf(after.scim) : this.codec.memberKeyOf(nextInput);
     if (memberKey !== undefined) entry.memberKey = memberKey;
-    await this.store(entry, current.entry.appId);
+    await (await this.store(entry, current.entry.appId)).durable;
     return this.codec.present(after.scim, outcome.appId, {
       entry,
       withMembers: true,
@@ -421,10 +405,14 @@ export class ResourceService {
     else delete entry.preserved;
   }
 
-  /** Stores the entry; under a new app id (the app renamed the record), an older holder gives way. */
-  private async store(entry: IdMapEntry, previousAppId: string): Promise<void> {
-    if (entry.appId === previousAppId) await this.deps.idMap.put(entry);
-    else await this.claim(entry);
+  /**
+   * Stores the entry; under a new app id (the app renamed the record), an older holder gives way.
+   * Resolves once the id map holds it; `durable` once it is on stable storage.
+   */
+  private async store(entry: IdMapEntry, previousAppId: string): Promise<{ durable: Promise<void> }> {
+    if (entry.appId === previousAppId) return this.deps.idMap.stage(entry);
+    await this.claim(entry);
+    return { durable: Promise.resolve() };
   }
 
   /**
