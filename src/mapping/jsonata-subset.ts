@@ -577,6 +577,11 @@ function isDeepEqual(lhs: unknown, rhs: unknown): boolean {
 /** JSONata's `$string`: text as is, anything else as JSON with numbers to 15 significant digits. */
 function toText(value: unknown): string {
   if (typeof value === 'string') return value;
+  // A number alone (a member's app id, most often) is what JSON.stringify below would write.
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) outside();
+    return String(Number.isInteger(value) ? value : Number(value.toPrecision(15)));
+  }
   return JSON.stringify(value, (_key, item: unknown) => {
     if (typeof item !== 'number') return item;
     // Infinity and NaN: JSONata's errors (D3001, D1001).

@@ -208,6 +208,29 @@ describe('the synchronous JSONata subset', () => {
     outside('$x := 1', {}); // a binding outside any block goes to JSONata's own frame
   });
 
+  it('writes numbers as text as JSONata does', async () => {
+    for (const a of [
+      0,
+      -0,
+      7,
+      -42,
+      12345678901234,
+      2 ** 53 + 2,
+      1e21,
+      1.5,
+      0.1 + 0.2,
+      1 / 3,
+      -2.5e-7,
+      1e-7,
+    ]) {
+      const outcome = await expectSameAsJsonata('$string(a)', { a });
+      expect(outcome?.kind, String(a)).toBe('value');
+    }
+    const members = await expectSameAsJsonata('[ids.{ "value": $string($) }]', { ids: [1, 20, 0.5] });
+    expect(members).toEqual({ kind: 'value', value: [{ value: '1' }, { value: '20' }, { value: '0.5' }] });
+    expect(bySubset('$string(a)', { a: Number.NaN })).toEqual({ kind: 'outside' });
+  });
+
   it('reads bindings as JSONata does', async () => {
     const outcome = await expectSameAsJsonata(
       '{ "code": $status, "h": $headers.etag }',
