@@ -1,6 +1,6 @@
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { jsonEqual } from '../lib/json-equal.js';
 import { mapLimit } from '../lib/map-limit.js';
+import { holdsLongArray, YIELD_EVERY, yieldToEventLoop } from '../lib/yield.js';
 import { type Expression, withoutResultKey } from '../mapping/expression.js';
 import type {
   CompiledFilterPushdown,
@@ -127,8 +127,6 @@ export interface AppGateway {
 
 /** Most users one search for a member key may answer. */
 const MEMBER_SEARCH_MAX = 100;
-/** Loops over members and records yield to the event loop this often. */
-const YIELD_EVERY = 1_000;
 /** Attributes the adapter sets itself; toScim's output never does. */
 const SERVICE_ATTRIBUTES = ['id', 'schemas'];
 
@@ -666,11 +664,15 @@ export class ResourceGateway implements AppGateway {
 
   private async toScim(record: unknown, withMembers: boolean): Promise<ScimResource> {
     const toScim = withMembers ? this.mapping.toScim : (this.toScimWithoutMembers ?? this.mapping.toScim);
+    // A big group's record was parsed in this turn; mapping it, and cleaning what that gives, get
+    // a turn each.
+    if (holdsLongArray(record)) await yieldToEventLoop();
     const value = await toScim.evaluate(record);
     if (!isPlainObject(value)) {
       throw scimErrors.badGateway(`The mapping's toScim for ${this.type} did not produce an object`);
     }
     for (const key of SERVICE_ATTRIBUTES) delete value[key];
+    if (holdsLongArray(value)) await yieldToEventLoop();
     return withoutNulls(value);
   }
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { AppGateway, AppView } from '../connector/gateway.js';
 import type { RequestContext } from '../connector/request-context.js';
 import { appIdRefOf } from '../idmap/id-map.js';
 import type { AppIdRef, IdMapEntry, PreservedValue, ResourceTypeName } from '../idmap/types.js';
 import { jsonEqual } from '../lib/json-equal.js';
+import { YIELD_EVERY, yieldToEventLoop } from '../lib/yield.js';
 import { isPlainObject } from '../scim/attributes.js';
 import { scimErrors } from '../scim/errors.js';
 import type { MemberChanges } from '../scim/patch/member-changes.js';
@@ -18,9 +18,6 @@ export interface PresentedResource {
   /** What the app holds, when it was read (or answered a write with the record). */
   view: AppView | undefined;
 }
-
-/** Loops over members yield to the event loop this often, so one big group stalls no other request. */
-const YIELD_EVERY = 1_000;
 
 /**
  * Most member display texts a group's id map entry keeps. The entry is written whole on every

@@ -3,6 +3,7 @@ import type { AppGateway, AppView, ChangeOutcome, ChangePlan } from '../connecto
 import type { RequestContext } from '../connector/request-context.js';
 import { IdMapConflictError } from '../idmap/entry-index.js';
 import type { IdMapEntry } from '../idmap/types.js';
+import { holdsLongArray, yieldToEventLoop } from '../lib/yield.js';
 import { isPlainObject } from '../scim/attributes.js';
 import { isScimError, scimErrors } from '../scim/errors.js';
 import {
@@ -554,8 +555,16 @@ export class ResourceService {
     context.onDroppedAttributes?.(dropped);
   }
 
-  private respond(presented: PresentedResource, options: ReadOptions): ScimResource {
-    return buildResponse(this.type, presented, this.schema, options);
+  /**
+   * The response body. A big group's members were mapped in chunks; hashing them for the ETag,
+   * and serialising what is sent, get a turn each.
+   */
+  private async respond(presented: PresentedResource, options: ReadOptions): Promise<ScimResource> {
+    const big = holdsLongArray(presented.resource);
+    if (big) await yieldToEventLoop();
+    const response = buildResponse(this.type, presented, this.schema, options);
+    if (big) await yieldToEventLoop();
+    return response;
   }
 
   private now(): string {
