@@ -16,6 +16,7 @@ import {
 import { wantsAttribute } from '../scim/projection.js';
 import type { ScimResource } from '../scim/schema-types.js';
 import { validateResource } from '../scim/validate-resource.js';
+import { DroppedAttributeWarnings } from './dropped-warnings.js';
 import { matchesEntityTag } from './preconditions.js';
 import { RecordReader } from './record-reader.js';
 import { type PresentedResource, ResourceCodec } from './resource-codec.js';
@@ -38,6 +39,7 @@ export class ResourceService {
   private readonly codec: ResourceCodec;
   private readonly queries: ResourceQuery;
   private readonly records: RecordReader;
+  private readonly droppedWarnings: DroppedAttributeWarnings;
 
   constructor(
     private readonly gateway: AppGateway,
@@ -46,6 +48,7 @@ export class ResourceService {
     this.codec = new ResourceCodec(gateway.type, deps, gateway);
     this.records = new RecordReader(gateway, deps);
     this.queries = new ResourceQuery(gateway, deps, this.codec, this.records);
+    this.droppedWarnings = new DroppedAttributeWarnings(deps.log, deps.now);
   }
 
   get type() {
@@ -548,10 +551,7 @@ export class ResourceService {
         `The app does not store ${names}; remove them from the request or from the IdP's attribute mappings (server.strictAttributes refuses such writes)`,
       );
     }
-    this.deps.log.warn(
-      { resourceType: this.type, droppedAttributes: dropped },
-      'accepted a write with attributes the mapping cannot store; they are not kept',
-    );
+    this.droppedWarnings.report(this.type, dropped);
     context.onDroppedAttributes?.(dropped);
   }
 

@@ -142,6 +142,24 @@ describe('a write carrying attributes the mapping cannot store (default: accepte
     expect((lastAudit(sc).droppedAttributes as string[]).sort()).toEqual(['name.middleName', 'nickName']);
   });
 
+  it('the same attributes dropped again: no second warning, but every audit line lists them', async () => {
+    const withExtras = (userName: string) =>
+      entraUser(userName, { nickName: 'Again', locale: 'de-CH', name: { givenName: 'A', familyName: 'B' } });
+    for (const userName of ['dropped.again1@contoso.com', 'dropped.again2@contoso.com']) {
+      const res = await scim('POST', '/Users', withExtras(userName));
+      expect(res.status, res.text).toBe(201);
+      expect((lastAudit(sc).droppedAttributes as string[]).sort()).toEqual(['locale', 'nickName']);
+    }
+    // Both POSTs drop the same names (this test's first is the first with exactly these).
+    expect(droppedWarnings(sc)).toHaveLength(1);
+    expect(firstWarningNames(sc)).toEqual(['locale', 'nickName']);
+
+    // Another set of names is another warning.
+    const other = await scim('POST', '/Users', entraUser('dropped.again3@contoso.com', { locale: 'fr-CH' }));
+    expect(other.status, other.text).toBe(201);
+    expect(droppedWarnings(sc).map((w) => w.droppedAttributes)).toEqual([['nickName', 'locale'], ['locale']]);
+  });
+
   it("Entra's default attribute set on the demo mapping reports nothing", async () => {
     const res = await scim('POST', '/Users', entraDefaultUser('dropped.quiet@contoso.com'));
     expect(res.status, res.text).toBe(201);
