@@ -335,6 +335,12 @@ export class RecordReader {
     return this.key(buf)!;
   }
 
+  /** The appId of the record body at `body` (the key after the scimId). */
+  appId(buf: Buffer, body: number): string {
+    this.scimId(buf, body);
+    return this.key(buf)!;
+  }
+
   private key(buf: Buffer): string | undefined {
     const kind = buf[this.pos++]!;
     if (kind === KEY_ABSENT) return undefined;

@@ -14,7 +14,7 @@ import {
   skipVarint,
   varintSize,
 } from './entry-codec.js';
-import type { AppIdRef, IdMapEntry, ResourceTypeName } from './types.js';
+import type { AppIdRef, IdMapEntry, ResourceTypeName, ScimIdRef } from './types.js';
 
 /**
  * Raised when a put would give a second SCIM resource of the same type the appId or externalId
@@ -137,6 +137,16 @@ export class EntryIndex {
       if (record === undefined) return undefined;
       const body = bodyAt(this.arena, record);
       return { scimId: this.reader.scimId(this.arena, body), deleted: this.reader.deleted(this.arena, body) };
+    });
+  }
+
+  /** The app ids of many SCIM ids at once, decoding nothing else (a big group's new members). */
+  resolveScimIds(resourceType: ResourceTypeName, scimIds: readonly string[]): Array<ScimIdRef | undefined> {
+    return scimIds.map((scimId) => {
+      const record = this.lookup(FIELD_SCIM_ID, resourceType, scimId);
+      if (record === undefined) return undefined;
+      const body = bodyAt(this.arena, record);
+      return { appId: this.reader.appId(this.arena, body), deleted: this.reader.deleted(this.arena, body) };
     });
   }
 

@@ -4,7 +4,7 @@ import { DurableLog } from './durable-log.js';
 import { EntryIndex } from './entry-index.js';
 import { acquireFileLock, type FileLock } from './file-lock.js';
 import { encodeDelete, encodePut, type LogRecord, replayLog } from './log-format.js';
-import type { AppIdRef, IdMapEntry, IdMapStore, ResourceTypeName, StagedWrite } from './types.js';
+import type { AppIdRef, IdMapEntry, IdMapStore, ResourceTypeName, ScimIdRef, StagedWrite } from './types.js';
 
 export interface FileIdMapStoreOptions {
   /**
@@ -102,6 +102,13 @@ export class FileIdMapStore implements IdMapStore {
     appIds: readonly string[],
   ): Promise<Array<AppIdRef | undefined>> {
     return this.index.resolveAppIds(resourceType, appIds);
+  }
+
+  async resolveScimIds(
+    resourceType: ResourceTypeName,
+    scimIds: readonly string[],
+  ): Promise<Array<ScimIdRef | undefined>> {
+    return this.index.resolveScimIds(resourceType, scimIds);
   }
 
   async findByExternalId(

@@ -1,5 +1,5 @@
 import { EntryIndex } from './entry-index.js';
-import type { AppIdRef, IdMapEntry, IdMapStore, ResourceTypeName } from './types.js';
+import type { AppIdRef, IdMapEntry, IdMapStore, ResourceTypeName, ScimIdRef } from './types.js';
 
 /**
  * An id map store that lives only as long as the process (`store: memory`, tests). Behaves like
@@ -24,6 +24,13 @@ export class MemoryIdMapStore implements IdMapStore {
     appIds: readonly string[],
   ): Promise<Array<AppIdRef | undefined>> {
     return this.index.resolveAppIds(resourceType, appIds);
+  }
+
+  async resolveScimIds(
+    resourceType: ResourceTypeName,
+    scimIds: readonly string[],
+  ): Promise<Array<ScimIdRef | undefined>> {
+    return this.index.resolveScimIds(resourceType, scimIds);
   }
 
   async findByExternalId(

@@ -73,6 +73,12 @@ export interface AppIdRef {
   deleted: boolean;
 }
 
+/** What a member change needs of a user's entry, by its SCIM id. */
+export interface ScimIdRef {
+  appId: string;
+  deleted: boolean;
+}
+
 /** A write the store has taken: when readers see it, and when it is durable. */
 export interface StagedWrite {
   readonly applied: Promise<void>;
@@ -92,6 +98,11 @@ export interface IdMapStore {
     resourceType: ResourceTypeName,
     appIds: readonly string[],
   ): Promise<Array<AppIdRef | undefined>>;
+  /** Optional: {@link get} for many SCIM ids in one call, the app id only. */
+  resolveScimIds?(
+    resourceType: ResourceTypeName,
+    scimIds: readonly string[],
+  ): Promise<Array<ScimIdRef | undefined>>;
   put(entry: IdMapEntry): Promise<void>;
   /**
    * Optional: `put` in two steps, for stores that apply a write before it is durable (the file

@@ -141,15 +141,28 @@ export class ResourceCodec {
     const unknown: string[] = [];
     const nested: string[] = [];
     const keyed = this.gateway.memberKey !== undefined;
-    for (let i = 0; i < scimIds.length; i++) {
-      if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
-      const scimId = scimIds[i] as string;
-      const user = await this.deps.idMap.get('User', scimId);
-      const value =
-        user && !user.deleted ? (keyed ? await this.keyOf(user, context) : user.appId) : undefined;
-      if (value !== undefined) values.push(value);
-      else if (!user && (await this.deps.idMap.get('Group', scimId))) nested.push(scimId);
-      else unknown.push(scimId);
+    for (let start = 0; start < scimIds.length; start += YIELD_EVERY) {
+      if (start > 0) await yieldToEventLoop();
+      const chunk = scimIds.slice(start, start + YIELD_EVERY);
+      // App ids come straight from the id map's index; a member key needs the user's whole entry.
+      const refs = keyed ? undefined : await this.deps.idMap.resolveScimIds('User', chunk);
+      for (let i = 0; i < chunk.length; i++) {
+        const scimId = chunk[i] as string;
+        let found: boolean;
+        let value: string | undefined;
+        if (refs) {
+          const ref = refs[i];
+          found = ref !== undefined;
+          value = ref && !ref.deleted ? ref.appId : undefined;
+        } else {
+          const user = await this.deps.idMap.get('User', scimId);
+          found = user !== undefined;
+          value = user && !user.deleted ? await this.keyOf(user, context) : undefined;
+        }
+        if (value !== undefined) values.push(value);
+        else if (!found && (await this.deps.idMap.get('Group', scimId))) nested.push(scimId);
+        else unknown.push(scimId);
+      }
     }
     if (nested.length > 0)
       this.deps.log.info(

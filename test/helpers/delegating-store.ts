@@ -11,6 +11,8 @@ export class DelegatingStore implements IdMapStore {
   findByExternalId: IdMapStore['findByExternalId'] = (type, id) => this.inner.findByExternalId(type, id);
   resolveAppIds: NonNullable<IdMapStore['resolveAppIds']> = (type, ids) =>
     this.inner.resolveAppIds(type, ids);
+  resolveScimIds: NonNullable<IdMapStore['resolveScimIds']> = (type, ids) =>
+    this.inner.resolveScimIds(type, ids);
   delete: IdMapStore['delete'] = (type, id) => this.inner.delete(type, id);
   size: IdMapStore['size'] = (type) => this.inner.size(type);
   close: IdMapStore['close'] = () => this.inner.close();

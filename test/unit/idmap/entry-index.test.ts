@@ -37,6 +37,24 @@ describe('EntryIndex', () => {
     ]);
   });
 
+  it('resolves many SCIM ids to app ids at once, tombstones marked, unknown ones undefined', () => {
+    const index = new EntryIndex();
+    const live = makeEntry({ appId: '17' });
+    const gone = makeEntry({ appId: 'jdoe', deleted: true, preserved: { x: { original: 1 } } });
+    const uuidApp = makeEntry({ appId: UPPER_UUID, externalId: 'ext-1' });
+    const group = makeEntry({ resourceType: 'Group', appId: '18' });
+    for (const entry of [live, gone, uuidApp, group]) index.set(entry);
+    expect(
+      index.resolveScimIds('User', [live.scimId, gone.scimId, group.scimId, 'nobody', uuidApp.scimId]),
+    ).toEqual([
+      { appId: '17', deleted: false },
+      { appId: 'jdoe', deleted: true },
+      undefined,
+      undefined,
+      { appId: UPPER_UUID, deleted: false },
+    ]);
+  });
+
   describe('round trip', () => {
     const ids = [
       LOWER_UUID,

@@ -165,6 +165,33 @@ describe('IdMap', () => {
     expect(await oneByOne.resolveAppIds('User', ['1', '3', '2'])).toEqual(expected);
   });
 
+  it('resolves SCIM ids in one call where the store can, one by one where it cannot, and caches none', async () => {
+    const one = makeEntry({ appId: '1' });
+    const two = makeEntry({ appId: '2', deleted: true });
+    await store.put(one);
+    await store.put(two);
+    const bulk = vi.spyOn(store, 'resolveScimIds');
+    const storeGet = vi.spyOn(store, 'get');
+    const expected = [{ appId: '1', deleted: false }, undefined, { appId: '2', deleted: true }];
+    const fresh = new IdMap(store);
+    expect(await fresh.resolveScimIds('User', [one.scimId, 'unknown', two.scimId])).toEqual(expected);
+    expect(bulk).toHaveBeenCalledTimes(1);
+    // Past the cache: the next read of one of them still goes to the store.
+    await fresh.get('User', one.scimId);
+    expect(storeGet).toHaveBeenCalledTimes(1);
+
+    const oneByOne = new IdMap({
+      get: (type, id) => store.get(type, id),
+      findByAppId: (type, id) => store.findByAppId(type, id),
+      findByExternalId: (type, id) => store.findByExternalId(type, id),
+      put: (entry) => store.put(entry),
+      delete: (type, id) => store.delete(type, id),
+      size: (type) => store.size(type),
+      close: () => store.close(),
+    });
+    expect(await oneByOne.resolveScimIds('User', [one.scimId, 'unknown', two.scimId])).toEqual(expected);
+  });
+
   it('hands out copies, so callers cannot alter cached entries', async () => {
     const entry = makeEntry();
     await idMap.put(entry);
