@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { IdMapConflictError } from '../../../src/idmap/entry-index.js';
 import { IdMap } from '../../../src/idmap/id-map.js';
 import { MemoryIdMapStore } from '../../../src/idmap/memory-store.js';
-import type { IdMapEntry, ResourceTypeName } from '../../../src/idmap/types.js';
+import type { IdMapEntry, IdMapStore, ResourceTypeName } from '../../../src/idmap/types.js';
 import { makeEntry } from './helpers.js';
 
 describe('IdMap', () => {
@@ -138,6 +138,19 @@ describe('IdMap', () => {
     expect(storeGet).toHaveBeenCalledTimes(1);
   });
 
+  /** The store's required calls only: no bulk lookups (as the Redis store). */
+  function withoutBulkLookups(inner: IdMapStore): IdMapStore {
+    return {
+      get: (type, id) => inner.get(type, id),
+      findByAppId: (type, id) => inner.findByAppId(type, id),
+      findByExternalId: (type, id) => inner.findByExternalId(type, id),
+      put: (entry) => inner.put(entry),
+      delete: (type, id) => inner.delete(type, id),
+      size: (type) => inner.size(type),
+      close: () => inner.close(),
+    };
+  }
+
   it('resolves app ids in one call where the store can, one by one where it cannot', async () => {
     const one = makeEntry({ appId: '1' });
     const two = makeEntry({ appId: '2', deleted: true });
@@ -152,16 +165,7 @@ describe('IdMap', () => {
     expect(await idMap.resolveAppIds('User', ['1', '3', '2'])).toEqual(expected);
     expect(bulk).toHaveBeenCalledTimes(1);
 
-    // A store without the bulk lookup (as the Redis store).
-    const oneByOne = new IdMap({
-      get: (type, id) => store.get(type, id),
-      findByAppId: (type, id) => store.findByAppId(type, id),
-      findByExternalId: (type, id) => store.findByExternalId(type, id),
-      put: (entry) => store.put(entry),
-      delete: (type, id) => store.delete(type, id),
-      size: (type) => store.size(type),
-      close: () => store.close(),
-    });
+    const oneByOne = new IdMap(withoutBulkLookups(store));
     expect(await oneByOne.resolveAppIds('User', ['1', '3', '2'])).toEqual(expected);
   });
 
@@ -180,15 +184,7 @@ describe('IdMap', () => {
     await fresh.get('User', one.scimId);
     expect(storeGet).toHaveBeenCalledTimes(1);
 
-    const oneByOne = new IdMap({
-      get: (type, id) => store.get(type, id),
-      findByAppId: (type, id) => store.findByAppId(type, id),
-      findByExternalId: (type, id) => store.findByExternalId(type, id),
-      put: (entry) => store.put(entry),
-      delete: (type, id) => store.delete(type, id),
-      size: (type) => store.size(type),
-      close: () => store.close(),
-    });
+    const oneByOne = new IdMap(withoutBulkLookups(store));
     expect(await oneByOne.resolveScimIds('User', [one.scimId, 'unknown', two.scimId])).toEqual(expected);
   });
 
