@@ -1,7 +1,7 @@
 import { jsonEqual } from '../lib/json-equal.js';
 import { mapLimit } from '../lib/map-limit.js';
 import { holdsLongArray, YIELD_EVERY, yieldToEventLoop } from '../lib/yield.js';
-import { type Expression, withoutResultKey } from '../mapping/expression.js';
+import { type Expression, withItemwiseKey, withoutResultKey } from '../mapping/expression.js';
 import type {
   CompiledFilterPushdown,
   CompiledResourceMapping,
@@ -137,8 +137,14 @@ const SERVICE_ATTRIBUTES = ['id', 'schemas'];
  * {@link ChangePlan}s; `planChange` is pure, so `dry-run` prints exactly what the service runs.
  */
 export class ResourceGateway implements AppGateway {
-  /** toScim without `members`, compiled once per mapping (see {@link toScimWithoutMembers}). */
-  private membersless: { mapping: CompiledResourceMapping; toScim: Expression | undefined } | undefined;
+  /** toScim without `members`, and with members mapped in chunks, compiled once per mapping. */
+  private groupToScim:
+    | {
+        mapping: CompiledResourceMapping;
+        withoutMembers: Expression | undefined;
+        inChunks: Expression | undefined;
+      }
+    | undefined;
 
   constructor(
     private readonly connector: Connector,
@@ -151,11 +157,25 @@ export class ResourceGateway implements AppGateway {
 
   /** A group's toScim that leaves members out, for reads that do not want them; undefined: none. */
   private get toScimWithoutMembers(): Expression | undefined {
+    return this.groupVariants?.withoutMembers;
+  }
+
+  /** The toScim of a read with members: for a group, one that maps a long member list in chunks. */
+  private get toScimWithMembers(): Expression {
+    return this.groupVariants?.inChunks ?? this.mapping.toScim;
+  }
+
+  private get groupVariants() {
     if (this.type !== 'Group') return undefined;
     const mapping = this.mapping;
-    if (this.membersless?.mapping !== mapping)
-      this.membersless = { mapping, toScim: withoutResultKey(mapping.toScim, 'members') };
-    return this.membersless.toScim;
+    if (this.groupToScim?.mapping !== mapping) {
+      this.groupToScim = {
+        mapping,
+        withoutMembers: withoutResultKey(mapping.toScim, 'members'),
+        inChunks: withItemwiseKey(mapping.toScim, 'members'),
+      };
+    }
+    return this.groupToScim;
   }
 
   /** Member changes go through addMember/removeMember, one call per member; the group is not rewritten. */
@@ -663,7 +683,7 @@ export class ResourceGateway implements AppGateway {
   }
 
   private async toScim(record: unknown, withMembers: boolean): Promise<ScimResource> {
-    const toScim = withMembers ? this.mapping.toScim : (this.toScimWithoutMembers ?? this.mapping.toScim);
+    const toScim = withMembers ? this.toScimWithMembers : (this.toScimWithoutMembers ?? this.mapping.toScim);
     // A big group's record was parsed in this turn; mapping it, and cleaning what that gives, get
     // a turn each.
     if (holdsLongArray(record)) await yieldToEventLoop();

@@ -1,4 +1,5 @@
 import jsonata from 'jsonata';
+import { YIELD_EVERY, yieldToEventLoop } from '../lib/yield.js';
 import { compileSubset, type SubsetEvaluator } from './jsonata-subset.js';
 import { randomSecret } from './random-secret.js';
 
@@ -88,6 +89,127 @@ export function withoutResultKey(expression: Expression, key: string): Expressio
     }),
     ast: () => trimmed,
   };
+}
+
+/**
+ * The expression, evaluated in chunks when the value of `key` maps the items of one long input
+ * array one by one (`"members": [member_ids.{ "value": $string($) }]`): the rest of the object
+ * once, then `key`'s value over slices of YIELD_EVERY items with a turn of the event loop between
+ * them, then the object put together in the constructor's order. What it gives is what the whole
+ * expression gives; a group of 100 000 members is then mapped without holding the event loop.
+ * Undefined unless the expression is an object constructor whose pairs have distinct literal
+ * names and `key`'s value is such a mapping (see {@link itemwiseField}).
+ */
+export function withItemwiseKey(expression: Expression, key: string): Expression | undefined {
+  const node = expression.ast() as Record<string, unknown>;
+  if (node.type !== 'unary' || node.value !== '{' || !Array.isArray(node.lhs)) return undefined;
+  const names: string[] = [];
+  let value: Record<string, unknown> | undefined;
+  for (const pair of node.lhs as unknown[][]) {
+    const name = pair[0] as Record<string, unknown> | undefined;
+    if (name?.type !== 'string' || typeof name.value !== 'string' || names.includes(name.value))
+      return undefined;
+    names.push(name.value);
+    if (name.value === key) value = pair[1] as Record<string, unknown>;
+  }
+  if (value === undefined) return undefined;
+  // `[path]`: the array constructor around the mapping, as the shipped mappings write it.
+  const inner = value.type === 'unary' && value.value === '[' ? value.expressions : undefined;
+  const wrapped = Array.isArray(inner) && inner.length === 1;
+  const path = (wrapped ? inner[0] : value) as Record<string, unknown>;
+  const field = itemwiseField(path);
+  const rest = withoutResultKey(expression, key);
+  const items = field === undefined ? undefined : compileSubset(path);
+  if (field === undefined || !items || !rest) return undefined;
+  return {
+    source: expression.source,
+    ast: () => expression.ast(),
+    evaluate: async (input, bindings) => {
+      const all =
+        typeof input === 'object' && input !== null ? (input as Record<string, unknown>)[field] : undefined;
+      if (!Array.isArray(all) || all.length <= YIELD_EVERY) return expression.evaluate(input, bindings);
+      const others = await rest.evaluate(input, bindings);
+      if (typeof others !== 'object' || others === null || Array.isArray(others))
+        return expression.evaluate(input, bindings);
+      const mapped: unknown[] = [];
+      for (let start = 0; start < all.length; start += YIELD_EVERY) {
+        await yieldToEventLoop();
+        let part: unknown;
+        try {
+          const slice = {
+            ...(input as Record<string, unknown>),
+            [field]: all.slice(start, start + YIELD_EVERY),
+          };
+          part = normalise(items(slice, bindings));
+        } catch {
+          // Outside the subset: JSONata maps the whole, in one piece.
+          return expression.evaluate(input, bindings);
+        }
+        if (Array.isArray(part)) for (const item of part) mapped.push(item);
+        else if (part !== undefined) mapped.push(part);
+      }
+      // JSONata's sequences: `[…]` is always an array; a bare path gives nothing, one value, or an array.
+      const result = wrapped
+        ? mapped
+        : mapped.length === 0
+          ? undefined
+          : mapped.length === 1
+            ? mapped[0]
+            : mapped;
+      const out: Record<string, unknown> = {};
+      for (const name of names) {
+        const item = name === key ? result : (others as Record<string, unknown>)[name];
+        if (item !== undefined) out[name] = item;
+      }
+      return out;
+    },
+  };
+}
+
+/** Keys a syntax node of the per-item part may carry; anything else (`%`, `#`, `@`, grouping) is not per item. */
+const ITEMWISE_KEYS = new Set([
+  'type',
+  'value',
+  'position',
+  'steps',
+  'expressions',
+  'lhs',
+  'rhs',
+  'arguments',
+  'procedure',
+  'name',
+  'stages',
+  'expr',
+  'condition',
+  'then',
+  'else',
+]);
+
+/**
+ * The input field a path maps item by item: `F.step…` where F is a plain field name and what
+ * follows reads only the item (no root `$$`, no parent `%`, no positional or grouping binding,
+ * no sort). Undefined for anything else.
+ */
+function itemwiseField(path: Record<string, unknown>): string | undefined {
+  if (path.type !== 'path' || !Array.isArray(path.steps) || path.steps.length < 2) return undefined;
+  if (Object.keys(path).some((k) => k !== 'type' && k !== 'steps' && k !== 'position')) return undefined;
+  const [first, ...rest] = path.steps as Array<Record<string, unknown>>;
+  if (first?.type !== 'name' || typeof first.value !== 'string') return undefined;
+  if (Object.keys(first).some((k) => k !== 'type' && k !== 'value' && k !== 'position')) return undefined;
+  return rest.every(readsOnlyTheItem) ? first.value : undefined;
+}
+
+function readsOnlyTheItem(node: unknown): boolean {
+  if (Array.isArray(node)) return node.every(readsOnlyTheItem);
+  if (typeof node !== 'object' || node === null) return true;
+  const record = node as Record<string, unknown>;
+  if (record.type === 'parent' || record.type === 'sort') return false;
+  if (record.type === 'variable' && record.value === '$') return false;
+  for (const [k, v] of Object.entries(record)) {
+    if (!ITEMWISE_KEYS.has(k)) return false;
+    if (typeof v === 'object' && !readsOnlyTheItem(v)) return false;
+  }
+  return true;
 }
 
 /** The syntax tree with the pair named `key` left out of its final object constructor. */
