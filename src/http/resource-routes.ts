@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestContext } from '../connector/request-context.js';
+import { jsonPieces } from '../lib/json-pieces.js';
+import { holdsLongArray } from '../lib/yield.js';
 import { isPlainObject } from '../scim/attributes.js';
 import { clientProfile } from '../scim/client-profile.js';
 import { scimErrors } from '../scim/errors.js';
@@ -121,10 +123,13 @@ export function registerResourceRoutes(
   });
 }
 
-function sendResource(reply: FastifyReply, resource: Record<string, unknown>): FastifyReply {
+async function sendResource(reply: FastifyReply, resource: Record<string, unknown>): Promise<FastifyReply> {
   const version = versionOf(resource);
   if (version !== undefined) reply.header('etag', version);
-  return reply.type(SCIM_CONTENT_TYPE).send(resource);
+  reply.type(SCIM_CONTENT_TYPE);
+  // A group of 100 000 members is serialised in chunks, not in one JSON.stringify of 6 MB.
+  if (holdsLongArray(resource)) return reply.send((await jsonPieces(resource)).join(''));
+  return reply.send(resource);
 }
 
 function versionOf(resource: Record<string, unknown>): string | undefined {

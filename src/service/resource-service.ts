@@ -21,7 +21,7 @@ import { matchesEntityTag } from './preconditions.js';
 import { RecordReader } from './record-reader.js';
 import { type PresentedResource, ResourceCodec } from './resource-codec.js';
 import { type ListResult, type QueryRequest, ResourceQuery } from './resource-query.js';
-import { buildResponse, versionsOf } from './response.js';
+import { buildResponse, versionInPieces, versionsOf } from './response.js';
 import { droppedAttributes, droppedByPatch, type RoundTripSchemas, withoutDropped } from './round-trip.js';
 import type { Preconditions, ReadOptions, ServiceDeps } from './service-deps.js';
 
@@ -556,15 +556,14 @@ export class ResourceService {
   }
 
   /**
-   * The response body. A big group's members were mapped in chunks; hashing them for the ETag,
-   * and serialising what is sent, get a turn each.
+   * The response body. A big group's members were mapped in chunks; its ETag is hashed in chunks
+   * too, and what follows (projection, then serialisation) gets turns of its own.
    */
   private async respond(presented: PresentedResource, options: ReadOptions): Promise<ScimResource> {
-    const big = holdsLongArray(presented.resource);
-    if (big) await yieldToEventLoop();
-    const response = buildResponse(this.type, presented, this.schema, options);
-    if (big) await yieldToEventLoop();
-    return response;
+    if (!holdsLongArray(presented.resource)) return buildResponse(this.type, presented, this.schema, options);
+    const version = await versionInPieces(presented);
+    await yieldToEventLoop();
+    return buildResponse(this.type, presented, this.schema, options, version);
   }
 
   private now(): string {

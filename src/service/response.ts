@@ -1,5 +1,6 @@
-import { hash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { ResourceTypeName } from '../idmap/types.js';
+import { jsonPieces } from '../lib/json-pieces.js';
 import { isPlainObject } from '../scim/attributes.js';
 import { projectResource } from '../scim/projection.js';
 import type { ResourceSchema, ScimResource } from '../scim/schema-types.js';
@@ -19,8 +20,9 @@ export function buildResponse(
   presented: PresentedResource,
   schema: ResourceSchema,
   options: ReadOptions,
+  version?: string,
 ): ScimResource {
-  return projectResource(fullResource(type, presented, schema, options.baseUrl), schema, options);
+  return projectResource(fullResource(type, presented, schema, options.baseUrl, version), schema, options);
 }
 
 /** The resource with `schemas`, `id` and `meta`, before projection (what filters are evaluated on). */
@@ -29,6 +31,8 @@ export function fullResource(
   presented: PresentedResource,
   schema: ResourceSchema,
   baseUrl: string,
+  /** The ETag, when the caller has worked it out already ({@link versionInPieces}). */
+  version?: string,
 ): ScimResource {
   const { meta: appMeta, ...attributes } = presented.resource;
   const { entry } = presented;
@@ -46,7 +50,7 @@ export function fullResource(
       created: typeof fromApp.created === 'string' ? fromApp.created : entry.created,
       lastModified: typeof fromApp.lastModified === 'string' ? fromApp.lastModified : entry.lastModified,
       location: `${baseUrl}${ENDPOINTS[type]}/${entry.scimId}`,
-      version: versionOf(entry.scimId, attributes),
+      version: version ?? versionOf(entry.scimId, attributes),
     },
   };
   return full;
@@ -70,6 +74,24 @@ export function versionsOf(presented: PresentedResource): string[] {
 
 /** A weak ETag (RFC 7644 §3.14) that changes whenever the resource's content changes. */
 function versionOf(scimId: string, attributes: ScimResource): string {
-  const digest = hash('sha256', scimId + JSON.stringify(attributes), 'base64url');
+  return etagOf(hash('sha256', scimId + JSON.stringify(attributes), 'base64url'));
+}
+
+/**
+ * The same ETag as the one `fullResource` works out, hashed piece by piece with turns of the
+ * event loop between them: for a group of 100 000 members.
+ */
+export async function versionInPieces(presented: PresentedResource): Promise<string> {
+  const digest = createHash('sha256').update(presented.entry.scimId);
+  for (const piece of await jsonPieces(withoutMeta(presented.resource))) digest.update(piece);
+  return etagOf(digest.digest('base64url'));
+}
+
+function etagOf(digest: string): string {
   return `W/"${digest.slice(0, 16)}"`;
+}
+
+function withoutMeta(resource: ScimResource): ScimResource {
+  const { meta: _meta, ...attributes } = resource;
+  return attributes;
 }

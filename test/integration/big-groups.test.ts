@@ -155,7 +155,13 @@ describe('big requests do not stall the process', () => {
     const big = await seedGroup('Ten thousand, read', BIG);
     const full = await sc.scim('GET', `/Groups/${big.scimId}`);
     expect(full.status, full.text).toBe(200);
+    expect(full.header('content-type')).toContain('application/scim+json');
     expect((full.resource().members as unknown[]).length).toBe(BIG);
+    // Serialised and hashed in chunks: the ETag is meta.version, and the client's copy is current.
+    const etag = full.header('etag');
+    expect(etag).toBe((full.resource().meta as { version?: string }).version);
+    const again = await sc.scim('GET', `/Groups/${big.scimId}`, { headers: { 'if-none-match': etag ?? '' } });
+    expect(again.status).toBe(304);
     const entriesBefore = await sc.idMap.size('User');
     const lean = await sc.scim('GET', `/Groups/${big.scimId}?excludedAttributes=members`);
     expect(lean.status, lean.text).toBe(200);
