@@ -862,22 +862,48 @@ export function memberIds(members: unknown): string[] {
   return [...ids];
 }
 
-/** RFC 7643 §2.5: null and empty values mean "unassigned"; apps answer null for empty fields. */
+/**
+ * RFC 7643 §2.5: null and empty values mean "unassigned"; apps answer null for empty fields.
+ * What holds none is returned as it is, not copied: toScim's output is the caller's alone, and a
+ * group of 100 000 members would otherwise be copied member by member for nothing.
+ */
 export function withoutNulls(resource: ScimResource): ScimResource {
-  const clean = (value: unknown): unknown => {
-    if (Array.isArray(value)) {
-      const items = value.map(clean).filter((v) => v !== undefined);
-      return items.length > 0 ? items : undefined;
-    }
-    if (isPlainObject(value)) {
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) {
-        const cleaned = clean(v);
-        if (cleaned !== undefined) out[k] = cleaned;
-      }
-      return Object.keys(out).length > 0 ? out : undefined;
-    }
-    return value === null ? undefined : value;
-  };
   return (clean(resource) as ScimResource | undefined) ?? {};
+}
+
+/** The value without nulls, empty arrays and empty objects; the same value when it holds none. */
+function clean(value: unknown): unknown {
+  if (value === null) return undefined;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const cleaned = clean(item);
+      if (copy === undefined && (cleaned !== item || cleaned === undefined)) copy = value.slice(0, i);
+      if (copy !== undefined && cleaned !== undefined) copy.push(cleaned);
+    }
+    const result = copy ?? value;
+    return result.length > 0 ? result : undefined;
+  }
+  if (isPlainObject(value)) {
+    let copy: Record<string, unknown> | undefined;
+    let kept = 0;
+    for (const key of Object.keys(value)) {
+      const item = value[key];
+      const cleaned = clean(item);
+      if (copy === undefined && (cleaned !== item || cleaned === undefined)) {
+        copy = {};
+        for (const earlier of Object.keys(value)) {
+          if (earlier === key) break;
+          copy[earlier] = value[earlier];
+        }
+      }
+      if (cleaned === undefined) continue;
+      kept++;
+      if (copy !== undefined) copy[key] = cleaned;
+    }
+    if (kept === 0) return undefined;
+    return copy ?? value;
+  }
+  return value;
 }

@@ -1,0 +1,71 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { withoutNulls } from '../../../src/connector/gateway.js';
+import type { ScimResource } from '../../../src/scim/schema-types.js';
+
+/** The copying version: what withoutNulls must give, whether or not it copies. */
+function reference(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const items = value.map(reference).filter((v) => v !== undefined);
+    return items.length > 0 ? items : undefined;
+  }
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      const cleaned = reference(v);
+      if (cleaned !== undefined) out[k] = cleaned;
+    }
+    return Object.keys(out).length > 0 ? out : undefined;
+  }
+  return value === null ? undefined : value;
+}
+
+describe('withoutNulls', () => {
+  it('drops nulls, and arrays and objects left empty, at any depth', () => {
+    const resource = {
+      userName: 'ada',
+      nickName: null,
+      name: { givenName: 'Ada', middleName: null },
+      emails: [{ value: null }, { value: 'ada@example.com', type: null }],
+      phoneNumbers: [null],
+      addresses: [],
+      x: {},
+      members: [{ value: '1' }, null, { value: '2' }],
+    };
+    const before = structuredClone(resource);
+    expect(withoutNulls(resource)).toEqual({
+      userName: 'ada',
+      name: { givenName: 'Ada' },
+      emails: [{ value: 'ada@example.com' }],
+      members: [{ value: '1' }, { value: '2' }],
+    });
+    expect(resource).toEqual(before);
+  });
+
+  it('hands back what holds no null as it is, without copying it', () => {
+    const members = Array.from({ length: 5_000 }, (_, i) => ({ value: String(i) }));
+    const resource: ScimResource = { displayName: 'All', members, meta: { created: 'x' } };
+    const cleaned = withoutNulls(resource);
+    expect(cleaned).toBe(resource);
+    expect(cleaned.members).toBe(members);
+
+    // One null deep in it: copies along that path only.
+    const withNull: ScimResource = {
+      displayName: 'All',
+      members: [...members, { value: '9', display: null }],
+    };
+    const partly = withoutNulls(withNull);
+    expect(partly).not.toBe(withNull);
+    expect((partly.members as unknown[])[0]).toBe(members[0]);
+    expect((partly.members as unknown[])[5_000]).toEqual({ value: '9' });
+  });
+
+  it('gives what a copying clean-up gives, on any JSON', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (value) => {
+        expect(withoutNulls(value)).toEqual(reference(value) ?? {});
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
