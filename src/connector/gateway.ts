@@ -888,15 +888,14 @@ function clean(value: unknown): unknown {
   if (isPlainObject(value)) {
     let copy: Record<string, unknown> | undefined;
     let kept = 0;
-    for (const key of Object.keys(value)) {
+    const keys = Object.keys(value);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
       const item = value[key];
       const cleaned = clean(item);
       if (copy === undefined && (cleaned !== item || cleaned === undefined)) {
         copy = {};
-        for (const earlier of Object.keys(value)) {
-          if (earlier === key) break;
-          copy[earlier] = value[earlier];
-        }
+        for (const earlier of keys.slice(0, i)) copy[earlier] = value[earlier];
       }
       if (cleaned === undefined) continue;
       kept++;

@@ -10,8 +10,10 @@ export const YIELD_EVERY = 1_000;
 /** Whether `value` holds, at its top level, an array longer than {@link YIELD_EVERY}. */
 export function holdsLongArray(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false;
-  for (const item of Object.values(value)) {
-    if (Array.isArray(item) && item.length > YIELD_EVERY) return true;
+  // Asked of every resource read and sent: no array of values made for it.
+  for (const key in value) {
+    const item: unknown = (value as Record<string, unknown>)[key];
+    if (Object.hasOwn(value, key) && Array.isArray(item) && item.length > YIELD_EVERY) return true;
   }
   return false;
 }

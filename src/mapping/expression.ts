@@ -148,14 +148,7 @@ export function withItemwiseKey(expression: Expression, key: string): Expression
         if (Array.isArray(part)) for (const item of part) mapped.push(item);
         else if (part !== undefined) mapped.push(part);
       }
-      // JSONata's sequences: `[…]` is always an array; a bare path gives nothing, one value, or an array.
-      const result = wrapped
-        ? mapped
-        : mapped.length === 0
-          ? undefined
-          : mapped.length === 1
-            ? mapped[0]
-            : mapped;
+      const result = wrapped ? mapped : sequenceValue(mapped);
       const out: Record<string, unknown> = {};
       for (const name of names) {
         const item = name === key ? result : (others as Record<string, unknown>)[name];
@@ -164,6 +157,12 @@ export function withItemwiseKey(expression: Expression, key: string): Expression
       return out;
     },
   };
+}
+
+/** What a bare path gives for its results, as JSONata's sequences do: nothing, one value, or an array. */
+function sequenceValue(items: unknown[]): unknown {
+  if (items.length === 0) return undefined;
+  return items.length === 1 ? items[0] : items;
 }
 
 /** Keys a syntax node of the per-item part may carry; anything else (`%`, `#`, `@`, grouping) is not per item. */
