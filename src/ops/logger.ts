@@ -1,33 +1,5 @@
 import pino, { type Logger } from 'pino';
-
-/**
- * Paths pino replaces with "[redacted]" wherever they appear in a log line: credentials toward
- * the IdP and toward the app. pino's redaction is compiled once, so it costs little per line.
- */
-export const REDACTED_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-api-key"]',
-  'req.headers["x-redmine-api-key"]',
-  'req.headers["proxy-authorization"]',
-  'headers.authorization',
-  'headers.cookie',
-  'headers["proxy-authorization"]',
-  '*.authorization',
-  'authorization',
-  '*.passwordHash',
-  '*.secret',
-  '*.clientSecret',
-  'headers["x-api-key"]',
-  'headers["x-redmine-api-key"]',
-  '*.password',
-  '*.token',
-  '*.apiKey',
-  '*.api_key',
-  'password',
-  'token',
-  'apiKey',
-];
+import { censorLogLine } from './log-censor.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -51,7 +23,8 @@ export function createLogger(
     {
       level,
       base: { service: 'scim-sidecar' },
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      // Credentials are censored on every line (see log-censor.ts), in place of pino's `redact`.
+      formatters: { log: censorLogLine },
       serializers: {
         // The query string can carry filter values (user names, e-mail addresses): keep it out.
         req: (req: { method?: string; url?: string; id?: string }) => ({
