@@ -37,12 +37,38 @@ export function resolveAttribute(
   return undefined;
 }
 
+/** The definition named `name`, ignoring case (the first, should two differ only in case). */
 export function findDefinition(
   attributes: AttributeDefinition[],
   name: string,
 ): AttributeDefinition | undefined {
-  const lower = name.toLowerCase();
-  return attributes.find((a) => a.name.toLowerCase() === lower);
+  const index = definitionIndex(attributes);
+  return index.get(name) ?? index.get(name.toLowerCase());
+}
+
+/**
+ * Definitions by lower-cased name (and by their own), per list, built on first use: every attribute of every
+ * resource read, written or projected is looked up here, and comparing lower-cased names one by
+ * one cost a string per attribute per lookup. A list that has grown since is indexed again.
+ */
+const indexes = new WeakMap<
+  AttributeDefinition[],
+  { length: number; byName: Map<string, AttributeDefinition> }
+>();
+
+function definitionIndex(attributes: AttributeDefinition[]): Map<string, AttributeDefinition> {
+  const known = indexes.get(attributes);
+  if (known !== undefined && known.length === attributes.length) return known.byName;
+  const byName = new Map<string, AttributeDefinition>();
+  for (const definition of attributes) {
+    const lower = definition.name.toLowerCase();
+    if (byName.has(lower)) continue;
+    byName.set(lower, definition);
+    // Under its own spelling too, so the usual lookup needs no lower-cased copy of the name.
+    byName.set(definition.name, definition);
+  }
+  indexes.set(attributes, { length: attributes.length, byName });
+  return byName;
 }
 
 /** The key of `obj` that equals `name` ignoring case, if any (clients send `UserName` too). */
