@@ -36,7 +36,10 @@ const KEYS = [
   'body',
 ];
 const key = fc.constantFrom(...KEYS);
-const jsonValue = fc.jsonValue({ maxDepth: 1 });
+// Objects come only from `obj` below, with keys from KEYS: pino's redaction copies the objects it
+// walks by assignment, which drops an own `__proto__` key that censorLogLine keeps.
+const scalar = fc.oneof(fc.string(), fc.double(), fc.boolean(), fc.constant(null));
+const jsonValue = fc.oneof(scalar, fc.array(scalar, { maxLength: 3 }));
 const line = fc.letrec<{ obj: Record<string, unknown>; value: unknown }>((tie) => ({
   obj: fc.dictionary(key, tie('value'), { maxKeys: 6 }),
   value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, jsonValue, tie('obj')),
