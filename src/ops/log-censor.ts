@@ -98,12 +98,23 @@ function censorObject(value: unknown, node: CensorNode): unknown {
   return copy ?? source;
 }
 
-/** A shallow copy with the same prototype and property flags (an error stays an error). */
+/**
+ * A shallow copy with the same prototype and enumerability (an error stays an error). Accessors
+ * become the values they give: an error's `stack` is one on recent Node versions (24), and its getter reads
+ * the original error's internals, which the copy does not have.
+ */
 function copyOf(source: Record<string, unknown>): Record<string, unknown> {
   const prototype: unknown = Object.getPrototypeOf(source);
   if (prototype === Object.prototype || prototype === null) return { ...source };
   const descriptors = Object.getOwnPropertyDescriptors(source);
-  for (const descriptor of Object.values(descriptors)) descriptor.configurable = true;
+  for (const [key, descriptor] of Object.entries(descriptors)) {
+    descriptors[key] = {
+      value: source[key],
+      writable: true,
+      enumerable: descriptor.enumerable ?? false,
+      configurable: true,
+    };
+  }
   return Object.create(prototype as object | null, descriptors) as Record<string, unknown>;
 }
 
