@@ -100,8 +100,8 @@ function censorObject(value: unknown, node: CensorNode): unknown {
 
 /**
  * A shallow copy with the same prototype and enumerability (an error stays an error). Accessors
- * become the values they give: an error's `stack` is one on recent Node versions (24), and its getter reads
- * the original error's internals, which the copy does not have.
+ * become the values they give: on Node 24 an error's `stack` is one, and its getter reads the
+ * original error's internals, which the copy does not have.
  */
 function copyOf(source: Record<string, unknown>): Record<string, unknown> {
   const prototype: unknown = Object.getPrototypeOf(source);
