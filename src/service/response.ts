@@ -62,7 +62,7 @@ export function fullResource(
  * Entra reads groups).
  */
 export function versionsOf(presented: PresentedResource): string[] {
-  const { meta: _appMeta, ...attributes } = presented.resource;
+  const attributes = withoutMeta(presented.resource);
   const { scimId } = presented.entry;
   const versions = [versionOf(scimId, attributes)];
   if (attributes.members !== undefined) {

@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { findDefinition } from '../../../src/scim/attributes.js';
 import type { AttributeDefinition } from '../../../src/scim/schema-types.js';
+import { defineAttribute } from '../../../src/scim/schemas/common.js';
 
-const attribute = (name: string, description = name): AttributeDefinition => ({
-  name,
-  description,
-  type: 'string',
-  multiValued: false,
-  required: false,
-  caseExact: false,
-  mutability: 'readWrite',
-  returned: 'default',
-  uniqueness: 'none',
-});
+const attribute = (name: string, description = name): AttributeDefinition =>
+  defineAttribute({ name, description, type: 'string' });
 
 describe('findDefinition', () => {
   it('finds a name in any case, the first of two that differ only in case', () => {
