@@ -3,7 +3,7 @@
  * on, SIGTERM and SIGINT, and the exit codes of the commands.
  */
 
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -120,6 +120,25 @@ describe('scim-sidecar serve --config config.yaml (from config.example.yaml)', (
     } finally {
       await new Promise<void>((resolve) => taken.close(() => resolve()));
     }
+  });
+
+  it('exits 1 with one line naming the reason when the audit file cannot be created', async () => {
+    const dir = checkout();
+    // A directory under a regular file: mkdir fails with ENOTDIR whoever runs the test.
+    const audit = join(dir, 'config.yaml', 'audit', 'audit.jsonl');
+    const config = readFileSync(join(dir, 'config.yaml'), 'utf8');
+    writeFileSync(
+      join(dir, 'config.yaml'),
+      config.replace('# audit: /var/log/scim-sidecar/audit.jsonl', `audit: ${JSON.stringify(audit)}`),
+    );
+    const result = await runCli(['serve', '--config', 'config.yaml'], {
+      cwd: dir,
+      env: exampleEnv({ PORT: '0' }),
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^scim-sidecar: ENOTDIR.*config\.yaml/),
+    ]);
   });
 });
 

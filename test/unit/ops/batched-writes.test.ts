@@ -21,7 +21,6 @@ function destination(): { file: string; stream: pino.DestinationStream & { end()
 async function linesOf(file: string, count: number): Promise<string[]> {
   let lines: string[] = [];
   for (let waited = 0; waited < 3000; waited += 20) {
-    // The destination opens its file asynchronously: it may not exist yet.
     lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
     if (lines.length >= count) break;
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -36,6 +35,19 @@ describe('batched log writes', () => {
     const lines = await linesOf(file, 1);
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0] as string)).toMatchObject({ requestId: 'r1', msg: 'request completed' });
+    stream.end();
+  });
+
+  it('writes a full batch before the logging call returns, without a round trip through the thread pool', () => {
+    const { file, stream } = destination();
+    const log = pino(stream);
+    const line = 'x'.repeat(100);
+    // 50 lines of ~150 bytes fill more than one 4 KB batch.
+    for (let i = 0; i < 50; i++) log.info({ i, line }, 'line');
+    const written = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    expect(written.length).toBeGreaterThan(20);
+    expect(written.length).toBeLessThan(50);
+    expect(written.map((l) => (JSON.parse(l) as { i: number }).i)).toEqual([...Array(written.length).keys()]);
     stream.end();
   });
 
