@@ -20,15 +20,15 @@ export function resolveAttribute(
   resourceSchema: ResourceSchema,
   path: AttrPath,
 ): ResolvedAttribute | undefined {
-  const candidates = path.schema
-    ? [resourceSchema.core, ...resourceSchema.extensions].filter((s) =>
-        equalsIgnoreCase(s.id, path.schema ?? ''),
-      )
-    : [resourceSchema.core, ...resourceSchema.extensions];
-  for (const schema of candidates) {
+  const { core, extensions } = resourceSchema;
+  // Core, then each extension, by index, with no list of candidates built: this runs for every
+  // attribute of every resource read, validated or patched.
+  for (let i = -1; i < extensions.length; i++) {
+    const schema = i < 0 ? core : (extensions[i] as SchemaDefinition);
+    if (path.schema && !equalsIgnoreCase(schema.id, path.schema)) continue;
     const definition = findDefinition(schema.attributes, path.attribute);
     if (!definition) continue;
-    const isExtension = schema !== resourceSchema.core;
+    const isExtension = i >= 0;
     if (path.subAttribute === undefined) return { schema, isExtension, definition };
     const subDefinition = findDefinition(definition.subAttributes ?? [], path.subAttribute);
     if (!subDefinition) return undefined;
@@ -42,6 +42,8 @@ export function findDefinition(
   attributes: AttributeDefinition[],
   name: string,
 ): AttributeDefinition | undefined {
+  // Callers pass `subAttributes ?? []`: a fresh empty list each time must not be indexed.
+  if (attributes.length === 0) return undefined;
   const index = definitionIndex(attributes);
   return index.get(name) ?? index.get(name.toLowerCase());
 }

@@ -139,11 +139,17 @@ function leafPaths(path: AttrPath, value: unknown, full: ResourceSchema): AttrPa
   const definition = resolveAttribute(full, path)?.definition;
   if (definition?.type !== 'complex') return [path];
   const elements = Array.isArray(value) ? value : [value];
-  const objects = elements.filter(isPlainObject);
-  if (objects.length === 0) return [path];
-  const subNames = new Set(
-    objects.flatMap((o) => Object.entries(o).flatMap(([key, sub]) => (isUnassigned(sub) ? [] : [key]))),
-  );
+  // Plain loops: every POST and PUT walks every element of every multi-valued attribute here.
+  let holdsObject = false;
+  const subNames = new Set<string>();
+  for (const element of elements) {
+    if (!isPlainObject(element)) continue;
+    holdsObject = true;
+    for (const key in element) {
+      if (Object.hasOwn(element, key) && !isUnassigned(element[key])) subNames.add(key);
+    }
+  }
+  if (!holdsObject) return [path];
   return [...subNames].map((subAttribute) => ({ ...path, subAttribute }));
 }
 
