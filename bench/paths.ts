@@ -1,4 +1,4 @@
-import { cpSync, existsSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -26,4 +26,20 @@ export function preparePackageRoot(): void {
   for (const entry of ['package.json', 'schemas', 'mappings']) {
     cpSync(`${ROOT}${entry}`, `${OUT_DIR}${entry}`, { recursive: true });
   }
+}
+
+/**
+ * Why `version` (`v20.20.2`) is not a Node the package supports, by its `engines.node`
+ * (`>=22.12`); undefined when it is. Numbers measured on another Node are not what users run.
+ */
+export function unsupportedNode(version: string): string | undefined {
+  const engines = (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { engines?: { node?: string } })
+    .engines?.node;
+  const minimum = /^>=\s*(\d+)(?:\.(\d+))?/.exec(engines ?? '');
+  const running = /^v(\d+)\.(\d+)/.exec(version);
+  if (!minimum || !running) return undefined;
+  const [wantMajor, wantMinor] = [Number(minimum[1]), Number(minimum[2] ?? 0)];
+  const [major, minor] = [Number(running[1]), Number(running[2])];
+  if (major > wantMajor || (major === wantMajor && minor >= wantMinor)) return undefined;
+  return `node ${version} is outside what scim-sidecar supports (engines: ${engines}): pass --node <path> to measure a supported one`;
 }
