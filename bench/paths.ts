@@ -28,18 +28,23 @@ export function preparePackageRoot(): void {
   }
 }
 
+/** The Node versions the package supports: its `engines.node` (`>=22.12`). */
+export function supportedNodeRange(): string | undefined {
+  const manifest = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { engines?: { node?: string } };
+  return manifest.engines?.node;
+}
+
 /**
- * Why `version` (`v20.20.2`) is not a Node the package supports, by its `engines.node`
- * (`>=22.12`); undefined when it is. Numbers measured on another Node are not what users run.
+ * Why Node `version` (`v20.20.2`) is outside `range` (`>=22.12`, the only form `engines` uses
+ * here); undefined when it is inside, or when either does not parse. Numbers measured on a Node
+ * the package does not support are not what users run.
  */
-export function unsupportedNode(version: string): string | undefined {
-  const engines = (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { engines?: { node?: string } })
-    .engines?.node;
-  const minimum = /^>=\s*(\d+)(?:\.(\d+))?/.exec(engines ?? '');
+export function unsupportedNode(version: string, range: string | undefined): string | undefined {
+  const minimum = /^>=\s*(\d+)(?:\.(\d+))?/.exec(range ?? '');
   const running = /^v(\d+)\.(\d+)/.exec(version);
   if (!minimum || !running) return undefined;
   const [wantMajor, wantMinor] = [Number(minimum[1]), Number(minimum[2] ?? 0)];
   const [major, minor] = [Number(running[1]), Number(running[2])];
   if (major > wantMajor || (major === wantMajor && minor >= wantMinor)) return undefined;
-  return `node ${version} is outside what scim-sidecar supports (engines: ${engines}): pass --node <path> to measure a supported one`;
+  return `node ${version} is outside what scim-sidecar supports (engines: ${range}): pass --node <path> to measure a supported one`;
 }

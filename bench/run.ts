@@ -57,7 +57,14 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type BenchChild, type CallCounts, BenchChild as Child } from './ipc.js';
 import { type LatencySummary, paced, runOps, saturate, type ThroughputResult } from './load.js';
-import { benchScript, DEMO_MAPPING, OUT_DIR, preparePackageRoot, unsupportedNode } from './paths.js';
+import {
+  benchScript,
+  DEMO_MAPPING,
+  OUT_DIR,
+  preparePackageRoot,
+  supportedNodeRange,
+  unsupportedNode,
+} from './paths.js';
 import {
   IdMapLogWriter,
   type SeedSizes,
@@ -227,7 +234,7 @@ async function main(): Promise<void> {
   const profileArgs = options.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   proxyNode = options.node;
   if (proxyNode) proxyVersion = execFileSync(proxyNode, ['--version'], { encoding: 'utf8' }).trim();
-  const unsupported = unsupportedNode(proxyVersion);
+  const unsupported = unsupportedNode(proxyVersion, supportedNodeRange());
   if (unsupported) log(`warning: ${unsupported}`);
   runDir = mkdtempSync(join(tmpdir(), 'scim-sidecar-bench-'));
   keepRunDir = options.keep;
@@ -586,7 +593,7 @@ function printTables(results: WorkloadResult[], targets: Target[], options: Opti
   log(
     `full load: ${options.connections} connections, ${options.rounds} round(s) of ${options.seconds} s per target (median shown).`,
   );
-  const unsupported = unsupportedNode(proxyVersion);
+  const unsupported = unsupportedNode(proxyVersion, supportedNodeRange());
   if (unsupported) log(`warning: ${unsupported}.`);
   log(
     'ops: SCIM requests to the sidecar; for the passthrough, the same upstream calls sent through it one after the other.',
