@@ -149,7 +149,16 @@ declare module 'fastify' {
   }
 }
 
-const auditContexts = new WeakMap<FastifyRequest, AuditContext>();
+/**
+ * Where a request keeps its audit context: a property of its own, declared on every request of the
+ * scope (so requests keep one shape), rather than a WeakMap keyed by short-lived requests.
+ */
+const AUDIT_CONTEXT = Symbol('auditContext');
+type AuditedRequest = FastifyRequest & { [AUDIT_CONTEXT]?: AuditContext | null };
+
+function auditContextOf(request: FastifyRequest): AuditContext | undefined {
+  return (request as AuditedRequest)[AUDIT_CONTEXT] ?? undefined;
+}
 
 export interface AuditHookOptions {
   /** The audit trail; absent when only the admin console records operations. */
@@ -177,15 +186,16 @@ export function registerAuditHooks(scope: FastifyInstance, options: AuditHookOpt
   const { audit, activity } = options;
   const base = options.basePath.toLowerCase();
 
+  scope.decorateRequest(AUDIT_CONTEXT, null);
   scope.addHook('onRequest', (request, _reply, done) => {
-    auditContexts.set(request, newAuditContext(activity !== undefined));
+    (request as AuditedRequest)[AUDIT_CONTEXT] = newAuditContext(activity !== undefined);
     done();
   });
 
   // The console shows why an operation failed: the scimType and detail of the error answered.
   if (activity) {
     scope.addHook('onSend', (request, reply, payload, done) => {
-      const context = auditContexts.get(request);
+      const context = auditContextOf(request);
       if (context && reply.statusCode >= 400 && typeof payload === 'string') {
         try {
           const body = JSON.parse(payload) as { scimType?: unknown; detail?: unknown };
@@ -207,7 +217,7 @@ export function registerAuditHooks(scope: FastifyInstance, options: AuditHookOpt
     const outcome = outcomeOf(reply.statusCode, request.principal !== undefined);
     // Successful discovery reads are not provisioning operations; refusals always are recorded.
     if (!route?.resourceType && outcome !== 'denied') return done();
-    const context = auditContexts.get(request);
+    const context = auditContextOf(request);
     const scimId =
       route?.operation === 'create' && outcome === 'success' ? createdId(reply) : stringParam(request.params);
     const record: AuditRecord = {
@@ -235,7 +245,7 @@ export function registerAuditHooks(scope: FastifyInstance, options: AuditHookOpt
     done();
   });
 
-  return (request) => auditContexts.get(request)?.recorder;
+  return (request) => auditContextOf(request)?.recorder;
 }
 
 /** The operation as the admin console keeps it: bodies and queries only when personal data may be kept. */
