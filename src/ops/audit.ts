@@ -12,7 +12,7 @@ import {
   MAX_CALLS_KEPT,
   type ProvisioningActivity,
 } from './activity.js';
-import { BATCHED_WRITES, stdoutDestination } from './logger.js';
+import { batchedDestination, stdoutDestination } from './logger.js';
 
 /**
  * The audit trail: one JSON line per provisioning operation, written by its own pino instance to
@@ -25,7 +25,7 @@ export function createAuditLogger(destination: AuditDestination): Logger | undef
   const stream =
     destination === 'stdout'
       ? stdoutDestination()
-      : pino.destination({ dest: destination.file, mkdir: true, append: true, ...BATCHED_WRITES });
+      : batchedDestination({ dest: destination.file, mkdir: true, append: true });
   return pino(auditLoggerOptions(), stream);
 }
 

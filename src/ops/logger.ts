@@ -9,7 +9,7 @@ let stdout: pino.DestinationStream | undefined;
  * How log and audit lines are written: appended to a buffer that is written once it holds 4 KB,
  * and at least every 200 ms. Under load a write(2) carries a few requests' lines instead of one
  * or two, which took 7% of the CPU of a `GET /Users/{id}`; when traffic is light a line waits at
- * most 200 ms. pino flushes what is buffered synchronously when the process exits.
+ * most 200 ms. What is buffered is written when the process exits ({@link batchedDestination}).
  *
  * The batch is written synchronously, on the event loop's thread: with batching that is one
  * short write(2) every few requests, whereas an asynchronous write hands each batch to libuv's
@@ -21,12 +21,47 @@ let stdout: pino.DestinationStream | undefined;
  */
 export const BATCHED_WRITES = { sync: true, minLength: 4096, periodicFlush: 200 } as const;
 
+type BatchedStream = ReturnType<typeof pino.destination>;
+
+/** Every batched stream still open: what they buffer is written when the process exits. */
+const openBatches = new Set<BatchedStream>();
+let flushingAtExit = false;
+
+/**
+ * A destination that writes in batches ({@link BATCHED_WRITES}): standard output (`1`) or a file.
+ * pino writes out what a stream buffers at exit only for asynchronous streams, so these streams
+ * are flushed here, synchronously, on `exit`: the last audit lines before a SIGTERM are the ones
+ * an operator looks for.
+ */
+export function batchedDestination(
+  options: { dest: 1 } | { dest: string; mkdir: boolean; append: boolean },
+): BatchedStream {
+  const stream = pino.destination({ ...options, ...BATCHED_WRITES });
+  if (!flushingAtExit) {
+    process.on('exit', flushBatches);
+    flushingAtExit = true;
+  }
+  openBatches.add(stream);
+  stream.on('close', () => openBatches.delete(stream));
+  return stream;
+}
+
+function flushBatches(): void {
+  for (const stream of openBatches) {
+    try {
+      stream.flushSync();
+    } catch {
+      // A stream that is closing or broken: nothing more can be written to it.
+    }
+  }
+}
+
 /**
  * The one stream that writes to standard output. The log and the audit trail share it, so their
  * lines never interleave.
  */
 export function stdoutDestination(): pino.DestinationStream {
-  stdout ??= pino.destination({ dest: 1, ...BATCHED_WRITES });
+  stdout ??= batchedDestination({ dest: 1 });
   return stdout;
 }
 

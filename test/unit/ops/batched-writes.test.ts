@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BATCHED_WRITES } from '../../../src/ops/logger.js';
+import { batchedDestination } from '../../../src/ops/logger.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -14,7 +14,7 @@ function destination(): { file: string; stream: pino.DestinationStream & { end()
   const dir = mkdtempSync(join(tmpdir(), 'batched-writes-'));
   dirs.push(dir);
   const file = join(dir, 'log.jsonl');
-  return { file, stream: pino.destination({ dest: file, ...BATCHED_WRITES }) };
+  return { file, stream: batchedDestination({ dest: file, mkdir: false, append: true }) };
 }
 
 /** The file's lines once it holds `count` of them, or what it holds after 3 s. */
