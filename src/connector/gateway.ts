@@ -895,14 +895,23 @@ function clean(value: unknown): unknown {
       const cleaned = clean(item);
       if (copy === undefined && (cleaned !== item || cleaned === undefined)) {
         copy = {};
-        for (const earlier of keys.slice(0, i)) copy[earlier] = value[earlier];
+        for (const earlier of keys.slice(0, i)) setOwn(copy, earlier, value[earlier]);
       }
       if (cleaned === undefined) continue;
       kept++;
-      if (copy !== undefined) copy[key] = cleaned;
+      if (copy !== undefined) setOwn(copy, key, cleaned);
     }
     if (kept === 0) return undefined;
     return copy ?? value;
   }
   return value;
+}
+
+/** An own "__proto__" key (JSON.parse makes one) stays data: assigning it would set the prototype. */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    target[key] = value;
+  }
 }

@@ -13,7 +13,15 @@ function reference(value: unknown): unknown {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
       const cleaned = reference(v);
-      if (cleaned !== undefined) out[k] = cleaned;
+      // defineProperty: an own "__proto__" key is data, as JSON.parse gives it, not a prototype.
+      if (cleaned !== undefined) {
+        Object.defineProperty(out, k, {
+          value: cleaned,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      }
     }
     return Object.keys(out).length > 0 ? out : undefined;
   }
@@ -58,6 +66,18 @@ describe('withoutNulls', () => {
     expect(partly).not.toBe(withNull);
     expect((partly.members as unknown[])[0]).toBe(members[0]);
     expect((partly.members as unknown[])[5_000]).toEqual({ value: '9' });
+  });
+
+  it('keeps an own "__proto__" key as data when it copies', () => {
+    const parsed = JSON.parse(
+      '{"a": null, "__proto__": {"polluted": true}, "b": {"__proto__": 0, "c": null}}',
+    ) as ScimResource;
+    const cleaned = withoutNulls(parsed);
+    expect(Object.getPrototypeOf(cleaned)).toBe(Object.prototype);
+    expect(Object.keys(cleaned)).toEqual(['__proto__', 'b']);
+    expect(Object.getOwnPropertyDescriptor(cleaned, '__proto__')?.value).toEqual({ polluted: true });
+    expect(Object.getOwnPropertyDescriptor(cleaned.b, '__proto__')?.value).toBe(0);
+    expect((cleaned as { polluted?: unknown }).polluted).toBeUndefined();
   });
 
   it('gives what a copying clean-up gives, on any JSON', () => {
