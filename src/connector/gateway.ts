@@ -1,5 +1,6 @@
 import { jsonEqual } from '../lib/json-equal.js';
 import { mapLimit } from '../lib/map-limit.js';
+import { setOwnProperty } from '../lib/own-property.js';
 import { holdsLongArray, YIELD_EVERY, yieldToEventLoop } from '../lib/yield.js';
 import { type Expression, withItemwiseKey, withoutResultKey } from '../mapping/expression.js';
 import type {
@@ -895,23 +896,14 @@ function clean(value: unknown): unknown {
       const cleaned = clean(item);
       if (copy === undefined && (cleaned !== item || cleaned === undefined)) {
         copy = {};
-        for (const earlier of keys.slice(0, i)) setOwn(copy, earlier, value[earlier]);
+        for (const earlier of keys.slice(0, i)) setOwnProperty(copy, earlier, value[earlier]);
       }
       if (cleaned === undefined) continue;
       kept++;
-      if (copy !== undefined) setOwn(copy, key, cleaned);
+      if (copy !== undefined) setOwnProperty(copy, key, cleaned);
     }
     if (kept === 0) return undefined;
     return copy ?? value;
   }
   return value;
-}
-
-/** An own "__proto__" key (JSON.parse makes one) stays data: assigning it would set the prototype. */
-function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') {
-    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-  } else {
-    target[key] = value;
-  }
 }

@@ -1,4 +1,5 @@
 import jsonata from 'jsonata';
+import { setOwnProperty } from '../lib/own-property.js';
 import { YIELD_EVERY, yieldToEventLoop } from '../lib/yield.js';
 import { compileSubset, type SubsetEvaluator } from './jsonata-subset.js';
 import { randomSecret } from './random-secret.js';
@@ -245,17 +246,7 @@ function normalise(value: unknown): unknown {
   for (const key in record) {
     const item = record[key];
     if (item === undefined || !Object.hasOwn(record, key)) continue;
-    // Assigning `__proto__` would set the prototype instead of adding the key.
-    if (key === '__proto__') {
-      Object.defineProperty(out, key, {
-        value: normalise(item),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    } else {
-      out[key] = normalise(item);
-    }
+    setOwnProperty(out, key, normalise(item));
   }
   return out;
 }
