@@ -21,6 +21,7 @@
  * Decoding gives what a JSON round trip of the entry would (`cloneEntry`), so the stores behave as
  * they did when they kept JSON copies.
  */
+import { setOwnProperty } from '../lib/own-property.js';
 import type { IdMapEntry } from './types.js';
 
 /** A key that is not there (an entry without an externalId). */
@@ -311,10 +312,7 @@ export class RecordReader {
     }
     if (flags & FLAG_REST) {
       const rest = JSON.parse(this.text(buf)) as Record<string, unknown>;
-      // defineProperty, not assignment: a "__proto__" field must stay a field, as in JSON.parse.
-      for (const [field, value] of Object.entries(rest)) {
-        Object.defineProperty(entry, field, { value, enumerable: true, writable: true, configurable: true });
-      }
+      for (const [field, value] of Object.entries(rest)) setOwnProperty(entry, field, value);
     }
     if (flags & FLAG_DELETED) entry.deleted = true;
     if (flags & FLAG_INCOMPLETE) entry.incomplete = true;

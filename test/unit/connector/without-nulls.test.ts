@@ -10,20 +10,11 @@ function reference(value: unknown): unknown {
     return items.length > 0 ? items : undefined;
   }
   if (typeof value === 'object' && value !== null) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      const cleaned = reference(v);
-      // defineProperty: an own "__proto__" key is data, as JSON.parse gives it, not a prototype.
-      if (cleaned !== undefined) {
-        Object.defineProperty(out, k, {
-          value: cleaned,
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-      }
-    }
-    return Object.keys(out).length > 0 ? out : undefined;
+    // fromEntries, not assignment: an own "__proto__" key is data, as JSON.parse gives it.
+    const entries = Object.entries(value)
+      .map(([k, v]) => [k, reference(v)] as const)
+      .filter(([, cleaned]) => cleaned !== undefined);
+    return entries.length > 0 ? Object.fromEntries(entries) : undefined;
   }
   return value === null ? undefined : value;
 }

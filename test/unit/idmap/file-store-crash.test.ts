@@ -1,13 +1,13 @@
 /**
  * kill -9 durability. The writer must be a separate process that dies for real, and it must run
- * the same code: the test transpiles src/idmap to plain ESM JavaScript with the TypeScript
+ * the same code: the test transpiles src/idmap (and src/lib, which it imports) to plain ESM JavaScript with the TypeScript
  * compiler already in devDependencies (no type checking, a few milliseconds per file) and runs
  * fixtures/crash-writer.mjs on it with plain `node`. That works on every Node version without a
  * TypeScript loader. The in-process torn-line tests in file-store.test.ts cover the byte-level
  * cases; this one covers the promise: whatever put() or delete() resolved survives the kill.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -17,23 +17,28 @@ import { FileIdMapStore } from '../../../src/idmap/file-store.js';
 import type { IdMapEntry } from '../../../src/idmap/types.js';
 import { makeTempDir } from './helpers.js';
 
-const sourceDir = fileURLToPath(new URL('../../../src/idmap/', import.meta.url));
+const sourceRoot = fileURLToPath(new URL('../../../src/', import.meta.url));
 const writerScript = fileURLToPath(new URL('./fixtures/crash-writer.mjs', import.meta.url));
+/** The folders the id map's modules come from, laid out as in src/ so relative imports resolve. */
+const MODULE_DIRS = ['idmap', 'lib'];
 
 async function transpileIdMapModules(outDir: string): Promise<void> {
   await writeFile(join(outDir, 'package.json'), '{ "type": "module" }\n');
-  for (const file of await readdir(sourceDir)) {
-    if (!file.endsWith('.ts')) continue;
-    const source = await readFile(join(sourceDir, file), 'utf8');
-    const { outputText } = ts.transpileModule(source, {
-      fileName: file,
-      compilerOptions: {
-        module: ts.ModuleKind.ESNext,
-        target: ts.ScriptTarget.ES2022,
-        verbatimModuleSyntax: true,
-      },
-    });
-    await writeFile(join(outDir, file.replace(/\.ts$/, '.js')), outputText);
+  for (const folder of MODULE_DIRS) {
+    await mkdir(join(outDir, folder));
+    for (const file of await readdir(join(sourceRoot, folder))) {
+      if (!file.endsWith('.ts')) continue;
+      const source = await readFile(join(sourceRoot, folder, file), 'utf8');
+      const { outputText } = ts.transpileModule(source, {
+        fileName: file,
+        compilerOptions: {
+          module: ts.ModuleKind.ESNext,
+          target: ts.ScriptTarget.ES2022,
+          verbatimModuleSyntax: true,
+        },
+      });
+      await writeFile(join(outDir, folder, file.replace(/\.ts$/, '.js')), outputText);
+    }
   }
 }
 
@@ -93,7 +98,9 @@ describe('FileIdMapStore under kill -9', () => {
     let observed: Observed | undefined;
     // Several rounds on the same log: each restart replays what the previous kill left behind.
     for (let round = 0; round < 3; round++) {
-      child = spawn(process.execPath, [writerScript, dir, logPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+      child = spawn(process.execPath, [writerScript, join(dir, 'idmap'), logPath], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       const round_ = await runAndKill(child, 400);
       observed = merge(observed, round_);
 
